@@ -1,0 +1,16 @@
+# massmove: Sentinel-1 SLC pairs -> wrapped interferograms -> mapped mass movements.
+# Run from anywhere: snakemake -s PATH/Snakefile --directory RUN [--configfile CFG] --cores N
+from snakemake.utils import min_version
+
+min_version("8.20")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/simulate.smk"
+include: "workflow/rules/interferogram.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        get_final_outputs(),

@@ -1,0 +1,194 @@
+"""Configuration: defaults from the JSON schema, key-by-key merging, validation, digest.
+
+The schema (``workflow/schemas/config.schema.yaml``) is the single source of truth: every
+key has a type, a description and a default. ``config/config.yaml`` is generated from it
+(``massmove config-template``) and a test checks that the two never drift.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import hashlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from massmove.errors import ConfigError
+
+SCHEMA_RELATIVE_PATH = Path("workflow/schemas/config.schema.yaml")
+
+
+def repository_root() -> Path:
+    """Return the source tree holding the workflow (the package lives in ``src/massmove``)."""
+    return Path(__file__).resolve().parents[2]
+
+
+def default_schema_path() -> Path:
+    """Return the path of the shipped config schema."""
+    return repository_root() / SCHEMA_RELATIVE_PATH
+
+
+def load_yaml(path: str | Path) -> Any:
+    """Read a YAML file, naming the file in any error."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: not valid YAML ({_one_line(str(err))})") from err
+
+
+def load_schema(schema_path: str | Path | None = None) -> dict[str, Any]:
+    """Load the config schema (the shipped one by default)."""
+    schema = load_yaml(schema_path or default_schema_path())
+    if not isinstance(schema, dict):
+        raise ConfigError(f"{schema_path}: the schema must be a mapping")
+    return schema
+
+
+def schema_defaults(schema: Mapping[str, Any]) -> Any:
+    """Build the default config from the ``default`` of every schema property.
+
+    Objects with ``properties`` are built recursively; an object that has a ``default``
+    of its own (e.g. a free-form mapping keyed by track) takes that default.
+    """
+    if "default" in schema:
+        return copy.deepcopy(schema["default"])
+    if "properties" in schema and schema.get("type") == "object":
+        return {key: schema_defaults(sub) for key, sub in schema["properties"].items()}
+    if "default" not in schema:
+        raise ConfigError(f"schema property without default: {schema.get('description', schema)}")
+    return copy.deepcopy(schema["default"])
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge ``override`` into ``base`` key by key; lists and scalars are replaced whole."""
+    merged: dict[str, Any] = copy.deepcopy(dict(base))
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _dotted(path: Any) -> str:
+    return ".".join(str(part) for part in path) or "(top level)"
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    key = _dotted(error.absolute_path)
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        extra = sorted(set(error.instance) - set(allowed))
+        unknown = ".".join([*map(str, error.absolute_path), extra[0]]) if extra else key
+        return f"config key '{unknown}': unknown key (allowed here: {', '.join(allowed)})"
+    if error.validator == "type":
+        return (
+            f"config key '{key}': expected {error.validator_value}, "
+            f"got {type(error.instance).__name__} {error.instance!r}"
+        )
+    return f"config key '{key}': {_one_line(error.message)}"
+
+
+def validate_config(config: Mapping[str, Any], schema: Mapping[str, Any]) -> None:
+    """Validate a full config; raise :class:`ConfigError` with one line naming the key."""
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(config), key=lambda e: (len(e.absolute_path), e.path))
+    if errors:
+        best = jsonschema.exceptions.best_match(errors)
+        raise ConfigError(_describe(best))
+    _check_consistency(config)
+
+
+def _check_consistency(config: Mapping[str, Any]) -> None:
+    """Checks a JSON schema cannot express."""
+    period = config["period"]
+    if str(period["end"]) < str(period["start"]):
+        raise ConfigError(
+            f"config key 'period.end': {period['end']} is before period.start {period['start']}"
+        )
+    terrain = config["synthetic"]["terrain"]
+    if terrain["elevation_max_m"] <= terrain["elevation_min_m"]:
+        raise ConfigError("config key 'synthetic.terrain.elevation_max_m': must exceed elevation_min_m")
+    slides = config["synthetic"]["landslides"]
+    for low, high in (("area_min_m2", "area_max_m2"), ("velocity_min_m_per_yr", "velocity_max_m_per_yr")):
+        if slides[high] <= slides[low]:
+            raise ConfigError(f"config key 'synthetic.landslides.{high}': must exceed {low}")
+
+
+def resolve_config(
+    user_config: Mapping[str, Any] | None = None, schema_path: str | Path | None = None
+) -> dict[str, Any]:
+    """Return the full, validated config: schema defaults overridden key by key by the user's.
+
+    Parameters
+    ----------
+    user_config
+        A partial config (what ``--configfile`` gave); ``None`` for the defaults alone.
+    schema_path
+        The schema to validate against; the shipped one by default.
+    """
+    schema = load_schema(schema_path)
+    user = dict(user_config or {})
+    if not isinstance(user, Mapping):
+        raise ConfigError("the config must be a mapping of keys to values")
+    # Unknown keys survive the merge and are caught by additionalProperties: false.
+    merged = deep_merge(schema_defaults(schema), _dates_as_text(user))
+    validate_config(merged, schema)
+    return merged
+
+
+def _dates_as_text(node: Any) -> Any:
+    """YAML reads unquoted dates as date objects; the schema expects ISO text."""
+    if isinstance(node, Mapping):
+        return {key: _dates_as_text(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_dates_as_text(value) for value in node]
+    if isinstance(node, datetime.date):
+        return node.isoformat()
+    return node
+
+
+def config_digest(config: Mapping[str, Any]) -> str:
+    """Return the sha256 of the canonical JSON form of a config (recorded in every product)."""
+    canonical = json.dumps(config, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def config_template(schema: Mapping[str, Any]) -> str:
+    """Render the default config as commented YAML (the descriptions become comments)."""
+    lines: list[str] = [
+        "# massmove default configuration (generated from workflow/schemas/config.schema.yaml",
+        "# by `massmove config-template`; a test checks that the two agree).",
+        "# Give a partial config with --configfile: it overrides these defaults key by key.",
+    ]
+
+    def emit(node: Mapping[str, Any], indent: int) -> None:
+        for key, sub in node["properties"].items():
+            pad = "  " * indent
+            description = _one_line(sub.get("description", ""))
+            if description:
+                lines.append(f"{pad}# {description}")
+            if sub.get("type") == "object" and "properties" in sub and "default" not in sub:
+                lines.append(f"{pad}{key}:")
+                emit(sub, indent + 1)
+            else:
+                value = yaml.safe_dump(
+                    {key: sub["default"]}, default_flow_style=True, sort_keys=False, width=1000
+                ).strip()
+                lines.append(f"{pad}{value[1:-1]}")
+
+    emit(schema, 0)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,1 @@
+"""massmove's built-in interferometric engine (numpy): coregistration to geocoded product."""

@@ -1,0 +1,1 @@
+"""Readers and writers of massmove's products (all writes are atomic)."""

@@ -1,0 +1,44 @@
+"""Atomic writes: a product appears under its final name only once it is complete."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+
+@contextlib.contextmanager
+def atomic_path(final_path: str | os.PathLike[str], *, directory: bool = False) -> Iterator[Path]:
+    """Yield a temporary path beside ``final_path``; rename it into place on success.
+
+    Parameters
+    ----------
+    final_path
+        Where the product must end up.
+    directory
+        True for directory products (Zarr stores): the temporary path is a directory.
+
+    Yields
+    ------
+    Path
+        The temporary path to write to. On an exception it is removed and the final
+        path is left untouched, so a rerun never trusts a half-written product.
+    """
+    final = Path(final_path)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp_root = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
+    tmp = tmp_root / final.name
+    if directory:
+        tmp.mkdir()
+    try:
+        yield tmp
+        if final.is_dir() and not final.is_symlink():
+            shutil.rmtree(final)
+        elif final.exists():
+            final.unlink()
+        os.replace(tmp, final)
+    finally:
+        shutil.rmtree(tmp_root, ignore_errors=True)

@@ -1,0 +1,97 @@
+"""Cloud-Optimized GeoTIFF products and plain GeoTIFF inputs."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import rasterio
+import rasterio.shutil
+from numpy.typing import NDArray
+from rasterio.io import MemoryFile
+
+from massmove.errors import InputError
+from massmove.io.atomic import atomic_path
+from massmove.raster import Grid
+
+COG_BLOCKSIZE = 256
+
+
+def write_cog(
+    path: str | Path,
+    bands: Sequence[NDArray],
+    band_names: Sequence[str],
+    grid: Grid,
+    tags: Mapping[str, Any],
+    *,
+    overview_resampling: str = "NEAREST",
+) -> None:
+    """Write float32 bands as a Cloud-Optimized GeoTIFF, atomically.
+
+    NaN is nodata. Overviews use nearest-neighbour resampling by default, because averaging
+    a wrapped phase across the +-pi seam would invent values.
+    """
+    if len(bands) != len(band_names):
+        raise ValueError("one name per band")
+    stack = np.stack([np.asarray(b, dtype=np.float32) for b in bands])
+    if stack.shape[1:] != grid.shape:
+        raise ValueError(f"bands of shape {stack.shape[1:]} do not match grid {grid.shape}")
+    profile = {
+        "driver": "GTiff",
+        "width": grid.width,
+        "height": grid.height,
+        "count": len(bands),
+        "dtype": "float32",
+        "crs": grid.crs,
+        "transform": grid.transform,
+        "nodata": float("nan"),
+    }
+    overview_count = max(1, math.ceil(math.log2(max(grid.shape) / COG_BLOCKSIZE)) + 1)
+    with MemoryFile() as memfile, memfile.open(**profile) as mem:
+        mem.write(stack)
+        mem.update_tags(**{str(k): str(v) for k, v in tags.items()})
+        for index, name in enumerate(band_names, start=1):
+            mem.set_band_description(index, name)
+        with atomic_path(path) as tmp:
+            rasterio.shutil.copy(
+                mem,
+                tmp,
+                driver="COG",
+                BLOCKSIZE=COG_BLOCKSIZE,
+                COMPRESS="DEFLATE",
+                PREDICTOR="YES",
+                OVERVIEW_RESAMPLING=overview_resampling,
+                OVERVIEW_COUNT=overview_count,
+            )
+
+
+def read_raster(path: str | Path) -> tuple[NDArray[np.float64], Grid, dict[str, str]]:
+    """Read band 1 of a north-up raster with its grid and tags (nodata as NaN)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"raster not found: {path}")
+    try:
+        with rasterio.open(path) as src:
+            data = src.read(1, masked=True).astype(np.float64).filled(np.nan)
+            transform = src.transform
+            if transform.b != 0 or transform.d != 0 or transform.a != -transform.e:
+                raise InputError(f"{path}: expected a north-up raster with square pixels")
+            grid = Grid(transform.c, transform.f, transform.a, src.height, src.width, src.crs.to_string())
+            return data, grid, src.tags()
+    except rasterio.errors.RasterioError as err:
+        raise InputError(f"{path}: cannot read raster ({err})") from err
+
+
+def read_bands(path: str | Path) -> tuple[dict[str, NDArray[np.float32]], Grid, dict[str, str]]:
+    """Read all bands of a product by their descriptions."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"product not found: {path}")
+    with rasterio.open(path) as src:
+        bands = {src.descriptions[i] or f"band{i + 1}": src.read(i + 1) for i in range(src.count)}
+        t = src.transform
+        grid = Grid(t.c, t.f, t.a, src.height, src.width, src.crs.to_string())
+        return bands, grid, src.tags()

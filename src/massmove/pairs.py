@@ -1,0 +1,157 @@
+"""Tracks, acquisitions and interferometric pairs (ids, dates, the pair table)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pandas as pd
+
+from massmove.errors import ConfigError
+from massmove.io.atomic import atomic_path
+
+TRACK_PATTERN = re.compile(r"^(?P<direction>[AD])(?P<orbit>\d{3})$")
+
+
+class Track(NamedTuple):
+    """A Sentinel-1 track: direction and relative orbit (``A088``, ``D066``)."""
+
+    name: str
+    direction: str
+    relative_orbit: int
+
+    @classmethod
+    def parse(cls, name: str) -> Track:
+        """Parse ``A###``/``D###``.
+
+        Examples
+        --------
+        >>> Track.parse("D066")
+        Track(name='D066', direction='descending', relative_orbit=66)
+        """
+        match = TRACK_PATTERN.match(name)
+        if not match:
+            raise ConfigError(f"track {name!r}: expected A### or D### (e.g. A088, D066)")
+        direction = "ascending" if match["direction"] == "A" else "descending"
+        return cls(name, direction, int(match["orbit"]))
+
+
+class Acquisition(NamedTuple):
+    """One SLC acquisition of a track."""
+
+    track: str
+    start_utc: dt.datetime
+    scene_id: str
+
+    @property
+    def date(self) -> dt.date:
+        """Acquisition date (UTC)."""
+        return self.start_utc.date()
+
+
+class Pair(NamedTuple):
+    """An interferometric pair; its id is ``{track}_{reference:%Y%m%d}_{secondary:%Y%m%d}``."""
+
+    reference: Acquisition
+    secondary: Acquisition
+
+    @property
+    def track(self) -> str:
+        """Track name."""
+        return self.reference.track
+
+    @property
+    def pair_id(self) -> str:
+        """Pair id, e.g. ``A088_20180801_20180813``."""
+        return f"{self.track}_{self.reference.date:%Y%m%d}_{self.secondary.date:%Y%m%d}"
+
+    @property
+    def baseline_days(self) -> int:
+        """Temporal baseline in whole days."""
+        return (self.secondary.date - self.reference.date).days
+
+
+def synthetic_scene_id(track: str, start_utc: dt.datetime) -> str:
+    """Scene id of a synthetic acquisition, e.g. ``SYN_A088_20180801T172430``."""
+    return f"SYN_{track}_{start_utc:%Y%m%dT%H%M%S}"
+
+
+def track_geometry_settings(synthetic: Mapping[str, Any], track: str) -> dict[str, Any]:
+    """Heading, incidence and pass time of a synthetic track (defaults by direction)."""
+    configured = synthetic["geometry"]
+    if track in configured:
+        return dict(configured[track])
+    if Track.parse(track).direction == "ascending":
+        return {"heading_deg": 347.6, "incidence_deg": 41.0, "time_utc": "17:24:30"}
+    return {"heading_deg": 192.4, "incidence_deg": 35.5, "time_utc": "05:33:50"}
+
+
+def synthetic_dates(config: Mapping[str, Any]) -> list[tuple[int, int]]:
+    """Day offsets (reference, secondary) from period.start of the synthetic pairs of a track."""
+    synthetic = config["synthetic"]
+    offsets = []
+    for baseline in sorted(config["baselines_days"]):
+        for k in range(synthetic["pairs_per_baseline"]):
+            start = k * synthetic["revisit_days"]
+            offsets.append((start, start + baseline))
+    return offsets
+
+
+def synthetic_acquisitions(config: Mapping[str, Any], track: str) -> list[Acquisition]:
+    """Acquisitions of one synthetic track, in time order."""
+    start = dt.date.fromisoformat(config["period"]["start"])
+    end = dt.date.fromisoformat(config["period"]["end"])
+    time_utc = dt.time.fromisoformat(track_geometry_settings(config["synthetic"], track)["time_utc"])
+    days = sorted({day for pair in synthetic_dates(config) for day in pair})
+    acquisitions = []
+    for day in days:
+        date = start + dt.timedelta(days=day)
+        if date > end:
+            raise ConfigError(
+                f"config key 'period.end': synthetic acquisition on {date} falls after {end}; "
+                "extend the period or reduce baselines_days/pairs_per_baseline"
+            )
+        when = dt.datetime.combine(date, time_utc, tzinfo=dt.UTC)
+        acquisitions.append(Acquisition(track, when, synthetic_scene_id(track, when)))
+    return acquisitions
+
+
+def synthetic_pairs(config: Mapping[str, Any]) -> list[Pair]:
+    """Every pair the config implies (tracks x baselines x pairs per baseline)."""
+    start = dt.date.fromisoformat(config["period"]["start"])
+    pairs = []
+    for track in config["tracks"]:
+        by_day = {(a.date - start).days: a for a in synthetic_acquisitions(config, track)}
+        for ref_day, sec_day in synthetic_dates(config):
+            pairs.append(Pair(by_day[ref_day], by_day[sec_day]))
+    return pairs
+
+
+def pair_table(pairs: Sequence[Pair]) -> pd.DataFrame:
+    """The pair table of the design contract (one row per pair)."""
+    rows = []
+    for pair in pairs:
+        track = Track.parse(pair.track)
+        rows.append(
+            {
+                "pair_id": pair.pair_id,
+                "track": track.name,
+                "direction": track.direction,
+                "relative_orbit": track.relative_orbit,
+                "reference_scene": pair.reference.scene_id,
+                "secondary_scene": pair.secondary.scene_id,
+                "reference_datetime": pair.reference.start_utc.isoformat(),
+                "secondary_datetime": pair.secondary.start_utc.isoformat(),
+                "baseline_days": pair.baseline_days,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def write_pair_table(pairs: Sequence[Pair], path: str | Path) -> None:
+    """Write the pair table as CSV, atomically."""
+    with atomic_path(path) as tmp:
+        pair_table(pairs).to_csv(tmp, index=False)

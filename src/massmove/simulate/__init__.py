@@ -1,0 +1,1 @@
+"""Physically based synthetic Sentinel-1 scenes (terrain, movements, atmosphere, SLCs, truth)."""

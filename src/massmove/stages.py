@@ -1,0 +1,157 @@
+"""One function per workflow stage: inputs and outputs are paths, the config is the full,
+validated config. Snakemake scripts call these; so can a notebook or a test."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+
+from massmove import __version__
+from massmove.config import config_digest
+from massmove.errors import ConfigError, InputError
+from massmove.io.raster_io import read_raster, write_cog
+from massmove.io.slc_store import read_slc_store, write_slc_store
+from massmove.io.vector import write_gpkg
+from massmove.pairs import Pair, Track, synthetic_pairs, write_pair_table
+
+log = logging.getLogger(__name__)
+
+
+def find_pair(config: Mapping[str, Any], pair_id: str) -> Pair:
+    """The pair of the config with this id."""
+    for pair in synthetic_pairs(config):
+        if pair.pair_id == pair_id:
+            return pair
+    raise ConfigError(f"pair {pair_id} is not implied by the config (tracks x baselines_days x dates)")
+
+
+def pairs_stage(config: Mapping[str, Any], pairs_csv: str | Path) -> None:
+    """Write ``results/pairs.csv``."""
+    write_pair_table(synthetic_pairs(config), pairs_csv)
+
+
+def simulate_ground_stage(
+    config: Mapping[str, Any], ground_store: str | Path, dem_tif: str | Path, movements_gpkg: str | Path
+) -> None:
+    """Simulate the ground; write the ground store, the processor's DEM and the movement inventory."""
+    from massmove.simulate.ground import processor_dem, simulate_ground, write_ground
+
+    digest = config_digest(config)
+    ground = simulate_ground(config)
+    log.info("ground %s: %d movements", ground.grid.shape, len(ground.movements))
+    dem, dem_grid = processor_dem(config, ground)
+    write_cog(dem_tif, [dem], ["height_m"], dem_grid,
+              {"source": "synthetic", "config_digest": digest, "massmove_version": __version__},
+              overview_resampling="AVERAGE")
+    frame = gpd.GeoDataFrame(
+        [{**{k: v for k, v in m.to_dict().items() if k not in ("harmonics", "centre_m")},
+          "geometry": m.outline()} for m in ground.movements],
+        geometry="geometry", crs=config["crs"],
+    ) if ground.movements else gpd.GeoDataFrame({"movement_id": []}, geometry=gpd.GeoSeries([], crs=config["crs"]))
+    write_gpkg(movements_gpkg, frame, layer="movements")
+    write_ground(ground_store, ground, digest)
+
+
+def simulate_acquisition_stage(
+    config: Mapping[str, Any], ground_store: str | Path, scene_id: str, slc_store: str | Path
+) -> None:
+    """Simulate one SLC acquisition and write its store."""
+    from massmove.simulate.ground import read_ground
+    from massmove.simulate.imaging import form_slc, scene_metadata, track_context
+
+    track = scene_id.split("_")[1]
+    ground = read_ground(ground_store)
+    context = track_context(config, ground, track)
+    slc = form_slc(config, ground, context, scene_id)
+    orbit = context.orbits[scene_id]
+    log.info("%s: %s SLC, misregistration %s px", scene_id, slc.shape, orbit.misregistration_px)
+    write_slc_store(slc_store, slc, orbit.annotated, scene_metadata(context, scene_id, config_digest(config)),
+                    reference_height_m=float(ground.height_m.mean()))
+
+
+def _pair_tags(config: Mapping[str, Any], pair: Pair) -> dict[str, Any]:
+    track = Track.parse(pair.track)
+    return {
+        "pair_id": pair.pair_id,
+        "track": track.name,
+        "direction": track.direction,
+        "relative_orbit": track.relative_orbit,
+        "reference": pair.reference.start_utc.isoformat(),
+        "secondary": pair.secondary.start_utc.isoformat(),
+        "reference_scene": pair.reference.scene_id,
+        "secondary_scene": pair.secondary.scene_id,
+        "baseline_days": pair.baseline_days,
+        "config_digest": config_digest(config),
+    }
+
+
+def simulate_truth_stage(
+    config: Mapping[str, Any],
+    ground_store: str | Path,
+    dem_tif: str | Path,
+    pair_id: str,
+    patterns_gpkg: str | Path,
+    phase_tif: str | Path,
+) -> None:
+    """Write the truth of one pair: visible patterns and the noise-free phase and coherence."""
+    from massmove.simulate.ground import product_grid, read_ground
+    from massmove.simulate.imaging import track_context
+    from massmove.simulate.truth import pair_truth
+
+    pair = find_pair(config, pair_id)
+    ground = read_ground(ground_store)
+    dem, dem_grid, _ = read_raster(dem_tif)
+    context = track_context(config, ground, pair.track)
+    truth = pair_truth(config, ground, context, pair, product_grid(config), dem, dem_grid)
+    counts = truth.patterns["class"].value_counts().to_dict()
+    log.info("%s: visible patterns %s", pair_id, counts)
+    tags = {**_pair_tags(config, pair), "engine": "truth (noise-free)", "engine_version": __version__}
+    write_cog(phase_tif, [truth.wrapped_phase_rad, truth.coherence], ["wrapped_phase", "coherence"],
+              product_grid(config), tags)
+    write_gpkg(patterns_gpkg, truth.patterns, layer="patterns")
+
+
+def product_grid_for(config: Mapping[str, Any]):  # noqa: ANN201 - Grid, imported lazily
+    """The product grid the config asks for."""
+    if config["source"] == "synthetic":
+        from massmove.simulate.ground import product_grid
+
+        return product_grid(config)
+    raise ConfigError(f"config key 'source': no product grid for source {config['source']!r}")
+
+
+def interferogram_stage(
+    config: Mapping[str, Any],
+    pair_id: str,
+    reference_store: str | Path,
+    secondary_store: str | Path,
+    dem_tif: str | Path,
+    product_tif: str | Path,
+) -> None:
+    """Build the interferogram product of one pair with the built-in engine."""
+    from massmove.insar.engine import pair_geometry_tags, process_pair
+
+    pair = find_pair(config, pair_id)
+    reference = read_slc_store(reference_store)
+    secondary = read_slc_store(secondary_store)
+    for scene, expected in ((reference, pair.reference.scene_id), (secondary, pair.secondary.scene_id)):
+        if scene.metadata.get("scene_id") != expected:
+            raise InputError(
+                f"{reference_store if scene is reference else secondary_store}: holds scene "
+                f"{scene.metadata.get('scene_id')!r}, pair {pair_id} needs {expected}"
+            )
+    dem, dem_grid, _ = read_raster(dem_tif)
+    grid = product_grid_for(config)
+    result = process_pair(reference, secondary, dem, dem_grid, grid, config["interferogram"])
+    tags = {
+        **_pair_tags(config, pair),
+        **pair_geometry_tags(reference, secondary, grid, dem, dem_grid),
+        "engine": "builtin",
+        "engine_version": f"massmove {__version__}",
+        **{k: round(v, 4) for k, v in result.diagnostics.items()},
+    }
+    write_cog(product_tif, [result.wrapped_phase_rad, result.coherence], ["wrapped_phase", "coherence"], grid, tags)

@@ -1,0 +1,92 @@
+# The synthetic source: ground scene, SLC acquisitions, per-pair truth.
+
+
+rule pair_table:
+    output:
+        pairs="results/pairs.csv",
+    params:
+        tracks=lookup(dpath="tracks", within=config),
+        baselines_days=lookup(dpath="baselines_days", within=config),
+        period=lookup(dpath="period", within=config),
+    log:
+        "logs/pair_table/pair_table.log",
+    benchmark:
+        "results/benchmarks/pair_table/pair_table.tsv"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/pair_table.py"
+
+
+rule simulate_ground:
+    output:
+        ground=directory("resources/synthetic/ground.zarr"),
+        dem="resources/dem/synthetic_dem.tif",
+        movements="results/truth/movements.gpkg",
+    params:
+        synthetic=lookup(dpath="synthetic", within=config),
+        crs=lookup(dpath="crs", within=config),
+    log:
+        "logs/simulate_ground/simulate_ground.log",
+    benchmark:
+        "results/benchmarks/simulate_ground/simulate_ground.tsv"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=20,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/simulate_ground.py"
+
+
+rule simulate:
+    input:
+        ground="resources/synthetic/ground.zarr",
+    output:
+        slc=directory("resources/slc/{scene}.zarr"),
+    params:
+        synthetic=lookup(dpath="synthetic", within=config),
+        period=lookup(dpath="period", within=config),
+        crs=lookup(dpath="crs", within=config),
+    log:
+        "logs/simulate/{scene}.log",
+    benchmark:
+        "results/benchmarks/simulate/{scene}.tsv"
+    threads: 1
+    resources:
+        mem_mb=6000,
+        runtime=30,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/simulate.py"
+
+
+rule simulate_truth:
+    input:
+        ground="resources/synthetic/ground.zarr",
+        dem="resources/dem/synthetic_dem.tif",
+    output:
+        patterns="results/truth/{pair}.gpkg",
+        phase="results/truth/{pair}_phase.tif",
+    params:
+        synthetic=lookup(dpath="synthetic", within=config),
+        interferogram=lookup(dpath="interferogram", within=config),
+        posting_m=lookup(dpath="posting_m", within=config),
+    log:
+        "logs/simulate_truth/{pair}.log",
+    benchmark:
+        "results/benchmarks/simulate_truth/{pair}.tsv"
+    threads: 1
+    resources:
+        mem_mb=6000,
+        runtime=30,
+    conda:
+        "../../envs/core.yaml"
+    script:
+        "../scripts/simulate_truth.py"
