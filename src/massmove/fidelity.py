@@ -11,7 +11,9 @@ from massmove.errors import InputError
 from massmove.io.raster_io import read_bands
 
 
-def product_fidelity(product_tif: str | Path, truth_tif: str | Path, *, min_coherence: float = 0.5) -> dict[str, Any]:
+def product_fidelity(
+    product_tif: str | Path, truth_tif: str | Path, *, min_coherence: float = 0.5
+) -> dict[str, Any]:
     """Phase and coherence agreement of a product with the truth on the same grid.
 
     Returns
@@ -28,7 +30,9 @@ def product_fidelity(product_tif: str | Path, truth_tif: str | Path, *, min_cohe
         raise InputError(f"{product_tif} and {truth_tif} are not on the same grid")
     phase, coherence = product["wrapped_phase"], product["coherence"]
     true_phase, true_coherence = truth["wrapped_phase"], truth["coherence"]
-    valid = np.isfinite(phase) & np.isfinite(coherence) & np.isfinite(true_phase) & np.isfinite(true_coherence)
+    valid = (
+        np.isfinite(phase) & np.isfinite(coherence) & np.isfinite(true_phase) & np.isfinite(true_coherence)
+    )
     coherent = valid & (coherence >= min_coherence)
     if not coherent.any():
         raise InputError(f"{product_tif}: no pixel with coherence >= {min_coherence}")

@@ -23,7 +23,10 @@ def script_logging(log_path: str | Path) -> Iterator[logging.Logger]:
     with open(log_path, "w", encoding="utf-8") as handle:
         sys.stderr = handle
         logging.basicConfig(
-            stream=handle, level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s", force=True
+            stream=handle,
+            level=logging.INFO,
+            format="%(asctime)s %(name)s %(levelname)s %(message)s",
+            force=True,
         )
         logger = logging.getLogger("massmove")
         try:

@@ -44,14 +44,29 @@ def simulate_ground_stage(
     ground = simulate_ground(config)
     log.info("ground %s: %d movements", ground.grid.shape, len(ground.movements))
     dem, dem_grid = processor_dem(config, ground)
-    write_cog(dem_tif, [dem], ["height_m"], dem_grid,
-              {"source": "synthetic", "config_digest": digest, "massmove_version": __version__},
-              overview_resampling="AVERAGE")
-    frame = gpd.GeoDataFrame(
-        [{**{k: v for k, v in m.to_dict().items() if k not in ("harmonics", "centre_m")},
-          "geometry": m.outline()} for m in ground.movements],
-        geometry="geometry", crs=config["crs"],
-    ) if ground.movements else gpd.GeoDataFrame({"movement_id": []}, geometry=gpd.GeoSeries([], crs=config["crs"]))
+    write_cog(
+        dem_tif,
+        [dem],
+        ["height_m"],
+        dem_grid,
+        {"source": "synthetic", "config_digest": digest, "massmove_version": __version__},
+        overview_resampling="AVERAGE",
+    )
+    frame = (
+        gpd.GeoDataFrame(
+            [
+                {
+                    **{k: v for k, v in m.to_dict().items() if k not in ("harmonics", "centre_m")},
+                    "geometry": m.outline(),
+                }
+                for m in ground.movements
+            ],
+            geometry="geometry",
+            crs=config["crs"],
+        )
+        if ground.movements
+        else gpd.GeoDataFrame({"movement_id": []}, geometry=gpd.GeoSeries([], crs=config["crs"]))
+    )
     write_gpkg(movements_gpkg, frame, layer="movements")
     write_ground(ground_store, ground, digest)
 
@@ -69,8 +84,13 @@ def simulate_acquisition_stage(
     slc = form_slc(config, ground, context, scene_id)
     orbit = context.orbits[scene_id]
     log.info("%s: %s SLC, misregistration %s px", scene_id, slc.shape, orbit.misregistration_px)
-    write_slc_store(slc_store, slc, orbit.annotated, scene_metadata(context, scene_id, config_digest(config)),
-                    reference_height_m=float(ground.height_m.mean()))
+    write_slc_store(
+        slc_store,
+        slc,
+        orbit.annotated,
+        scene_metadata(context, scene_id, config_digest(config)),
+        reference_height_m=float(ground.height_m.mean()),
+    )
 
 
 def _pair_tags(config: Mapping[str, Any], pair: Pair) -> dict[str, Any]:
@@ -110,8 +130,13 @@ def simulate_truth_stage(
     counts = truth.patterns["class"].value_counts().to_dict()
     log.info("%s: visible patterns %s", pair_id, counts)
     tags = {**_pair_tags(config, pair), "engine": "truth (noise-free)", "engine_version": __version__}
-    write_cog(phase_tif, [truth.wrapped_phase_rad, truth.coherence], ["wrapped_phase", "coherence"],
-              product_grid(config), tags)
+    write_cog(
+        phase_tif,
+        [truth.wrapped_phase_rad, truth.coherence],
+        ["wrapped_phase", "coherence"],
+        product_grid(config),
+        tags,
+    )
     write_gpkg(patterns_gpkg, truth.patterns, layer="patterns")
 
 
@@ -154,4 +179,6 @@ def interferogram_stage(
         "engine_version": f"massmove {__version__}",
         **{k: round(v, 4) for k, v in result.diagnostics.items()},
     }
-    write_cog(product_tif, [result.wrapped_phase_rad, result.coherence], ["wrapped_phase", "coherence"], grid, tags)
+    write_cog(
+        product_tif, [result.wrapped_phase_rad, result.coherence], ["wrapped_phase", "coherence"], grid, tags
+    )

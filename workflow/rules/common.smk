@@ -17,7 +17,9 @@ config.clear()
 config.update(_resolved)
 
 SCENES = sorted(
-    a.scene_id for track in config["tracks"] for a in synthetic_acquisitions(config, track)
+    a.scene_id
+    for track in config["tracks"]
+    for a in synthetic_acquisitions(config, track)
 )
 
 

@@ -4,20 +4,20 @@
 rule pair_table:
     output:
         pairs="results/pairs.csv",
-    params:
-        tracks=lookup(dpath="tracks", within=config),
-        baselines_days=lookup(dpath="baselines_days", within=config),
-        period=lookup(dpath="period", within=config),
     log:
         "logs/pair_table/pair_table.log",
     benchmark:
         "results/benchmarks/pair_table/pair_table.tsv"
+    conda:
+        "../../envs/core.yaml"
     threads: 1
     resources:
         mem_mb=500,
         runtime=5,
-    conda:
-        "../../envs/core.yaml"
+    params:
+        tracks=lookup(dpath="tracks", within=config),
+        baselines_days=lookup(dpath="baselines_days", within=config),
+        period=lookup(dpath="period", within=config),
     script:
         "../scripts/pair_table.py"
 
@@ -27,19 +27,19 @@ rule simulate_ground:
         ground=directory("resources/synthetic/ground.zarr"),
         dem="resources/dem/synthetic_dem.tif",
         movements="results/truth/movements.gpkg",
-    params:
-        synthetic=lookup(dpath="synthetic", within=config),
-        crs=lookup(dpath="crs", within=config),
     log:
         "logs/simulate_ground/simulate_ground.log",
     benchmark:
         "results/benchmarks/simulate_ground/simulate_ground.tsv"
+    conda:
+        "../../envs/core.yaml"
     threads: 1
     resources:
         mem_mb=4000,
         runtime=20,
-    conda:
-        "../../envs/core.yaml"
+    params:
+        synthetic=lookup(dpath="synthetic", within=config),
+        crs=lookup(dpath="crs", within=config),
     script:
         "../scripts/simulate_ground.py"
 
@@ -49,20 +49,20 @@ rule simulate:
         ground="resources/synthetic/ground.zarr",
     output:
         slc=directory("resources/slc/{scene}.zarr"),
-    params:
-        synthetic=lookup(dpath="synthetic", within=config),
-        period=lookup(dpath="period", within=config),
-        crs=lookup(dpath="crs", within=config),
     log:
         "logs/simulate/{scene}.log",
     benchmark:
         "results/benchmarks/simulate/{scene}.tsv"
+    conda:
+        "../../envs/core.yaml"
     threads: 1
     resources:
         mem_mb=6000,
         runtime=30,
-    conda:
-        "../../envs/core.yaml"
+    params:
+        synthetic=lookup(dpath="synthetic", within=config),
+        period=lookup(dpath="period", within=config),
+        crs=lookup(dpath="crs", within=config),
     script:
         "../scripts/simulate.py"
 
@@ -74,19 +74,19 @@ rule simulate_truth:
     output:
         patterns="results/truth/{pair}.gpkg",
         phase="results/truth/{pair}_phase.tif",
-    params:
-        synthetic=lookup(dpath="synthetic", within=config),
-        interferogram=lookup(dpath="interferogram", within=config),
-        posting_m=lookup(dpath="posting_m", within=config),
     log:
         "logs/simulate_truth/{pair}.log",
     benchmark:
         "results/benchmarks/simulate_truth/{pair}.tsv"
+    conda:
+        "../../envs/core.yaml"
     threads: 1
     resources:
         mem_mb=6000,
         runtime=30,
-    conda:
-        "../../envs/core.yaml"
+    params:
+        synthetic=lookup(dpath="synthetic", within=config),
+        interferogram=lookup(dpath="interferogram", within=config),
+        posting_m=lookup(dpath="posting_m", within=config),
     script:
         "../scripts/simulate_truth.py"

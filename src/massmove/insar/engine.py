@@ -18,17 +18,25 @@ import numpy as np
 from numpy.typing import NDArray
 
 from massmove.errors import ProcessingError
-from massmove.geometry import baseline_components, incidence_angle_deg, radar_to_ground, slant_range
+from massmove.geometry import (
+    AcquisitionGeometry,
+    baseline_components,
+    incidence_angle_deg,
+    radar_to_ground,
+    slant_range,
+)
 from massmove.insar.coherence import coherence
 from massmove.insar.coregistration import geometric_coordinates, resample, residual_shift
 from massmove.insar.geocode import geocode, grid_radar_coordinates
 from massmove.insar.goldstein import goldstein_filter
 from massmove.insar.multilook import multilook
-from massmove.insar.radarcode import radar_coded_heights
+from massmove.insar.radarcode import radar_coded_heights, simulated_interferometric_phase
 from massmove.io.slc_store import SlcScene
-from massmove.raster import Grid, sample_on_grid
+from massmove.raster import Grid, expanded_bounds, sample_on_grid
 
 log = logging.getLogger(__name__)
+
+RADAR_CODING_MARGIN_M = 1000.0
 
 
 @dataclasses.dataclass
@@ -65,34 +73,34 @@ def process_pair(
     ref_geom, sec_geom = reference.geometry, secondary.geometry
     if not math.isclose(ref_geom.wavelength_m, sec_geom.wavelength_m, rel_tol=1e-9):
         raise ProcessingError("reference and secondary have different wavelengths")
-    margin = 1000.0
-    west, south, east, north = grid.bounds
-    heights = radar_coded_heights(
-        ref_geom, dem_m, dem_grid, (west - margin, south - margin, east + margin, north + margin),
-        params["dem_densify_m"],
-    )
+    radar_bounds = expanded_bounds(grid.bounds, RADAR_CODING_MARGIN_M)
+    heights = radar_coded_heights(ref_geom, dem_m, dem_grid, radar_bounds, params["dem_densify_m"])
     sec_line, sec_sample = geometric_coordinates(ref_geom, sec_geom, heights)
     secondary_geo = resample(secondary.slc, sec_line, sec_sample)
     coreg = params["coregistration"]
     shift, n_windows = residual_shift(
-        reference.slc, secondary_geo, window=tuple(coreg["window"]), grid=tuple(coreg["grid"]),
+        reference.slc,
+        secondary_geo,
+        window=tuple(coreg["window"]),
+        grid=tuple(coreg["grid"]),
         min_quality=coreg["min_quality"],
     )
     log.info("residual offset %.3f lines %.3f samples from %d windows", shift.lines, shift.samples, n_windows)
     secondary_reg = resample(secondary.slc, sec_line + shift.lines, sec_sample + shift.samples)
 
-    line, sample = np.mgrid[0 : ref_geom.n_lines, 0 : ref_geom.n_samples].astype(np.float64)
-    east_px, north_px = radar_to_ground(ref_geom, line, sample, heights)
-    range_ref = ref_geom.near_range_m + sample * ref_geom.range_pixel_spacing_m
-    range_sec = slant_range(sec_geom, east_px, north_px, heights)
-    model_phase = 4 * math.pi / ref_geom.wavelength_m * (range_sec - range_ref)
+    simulated = simulated_interferometric_phase(
+        ref_geom, sec_geom, dem_m, dem_grid, radar_bounds, params["dem_densify_m"]
+    )
+    model_phase = np.where(np.isfinite(simulated), simulated, _pixel_model_phase(ref_geom, sec_geom, heights))
     model_phase = np.nan_to_num(model_phase)
 
     window = (params["coherence_window"]["azimuth"], params["coherence_window"]["range"])
     coh = coherence(reference.slc, secondary_reg, window, phase_model_rad=model_phase)
     flattened = reference.slc * np.conj(secondary_reg) * np.exp(-1j * model_phase).astype(np.complex64)
     gold = params["goldstein"]
-    filtered = goldstein_filter(flattened, alpha=gold["alpha"], fft_size=gold["fft_size"], window=gold["window"])
+    filtered = goldstein_filter(
+        flattened, alpha=gold["alpha"], fft_size=gold["fft_size"], window=gold["window"]
+    )
     looks = (params["multilook"]["azimuth"], params["multilook"]["range"])
     ifg_ml = multilook(filtered, looks)
     coh_ml = multilook(coh.astype(np.float64), looks)
@@ -107,7 +115,9 @@ def process_pair(
     coh_out[~np.isfinite(phase)] = np.nan
     phase[~np.isfinite(coh_out)] = np.nan
     return Interferogram(
-        phase, coh_out, grid,
+        phase,
+        coh_out,
+        grid,
         {
             "coregistration_residual_lines": shift.lines,
             "coregistration_residual_samples": shift.samples,
@@ -116,7 +126,19 @@ def process_pair(
     )
 
 
-def pair_geometry_tags(reference: SlcScene, secondary: SlcScene, grid: Grid, dem_m: NDArray, dem_grid: Grid) -> dict[str, Any]:
+def _pixel_model_phase(
+    reference: AcquisitionGeometry, secondary: AcquisitionGeometry, heights: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Flat-earth and topographic phase at each pixel's radar-coded height (a fallback)."""
+    line, sample = np.mgrid[0 : reference.n_lines, 0 : reference.n_samples].astype(np.float64)
+    east, north = radar_to_ground(reference, line, sample, heights)
+    range_ref = reference.near_range_m + sample * reference.range_pixel_spacing_m
+    return 4 * math.pi / reference.wavelength_m * (slant_range(secondary, east, north, heights) - range_ref)
+
+
+def pair_geometry_tags(
+    reference: SlcScene, secondary: SlcScene, grid: Grid, dem_m: NDArray, dem_grid: Grid
+) -> dict[str, Any]:
     """Geometry tags of a pair at the product centre: baseline, incidence, heading, wavelength."""
     west, south, east, north = grid.bounds
     ce, cn = (west + east) / 2, (south + north) / 2

@@ -97,7 +97,9 @@ def _open(path: Path) -> zarr.Group:
         group = zarr.open_group(str(path), mode="r")
         attrs = dict(group.attrs)
     except Exception as err:  # zarr raises many types for broken metadata
-        raise CorruptInputError(f"{path}: not a readable Zarr SLC store ({type(err).__name__}: {err})") from err
+        raise CorruptInputError(
+            f"{path}: not a readable Zarr SLC store ({type(err).__name__}: {err})"
+        ) from err
     if attrs.get("massmove_slc") != FORMAT_VERSION:
         raise CorruptInputError(
             f"{path}: not a massmove SLC store of format {FORMAT_VERSION} "

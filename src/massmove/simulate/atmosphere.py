@@ -30,7 +30,9 @@ def tropospheric_delay(
     stratified = coefficient_m_per_m * (height_m - height_m.mean())
     exponent, outer = params["turbulence_exponent"], params["turbulence_outer_scale_m"]
     share = domain_variance_fraction(grid.shape, grid.spacing_m, exponent, outer)
-    turbulent = params["turbulence_rms_m"] * math.sqrt(share) * power_law_field(
-        grid.shape, grid.spacing_m, exponent, rng, outer_scale_m=outer
+    turbulent = (
+        params["turbulence_rms_m"]
+        * math.sqrt(share)
+        * power_law_field(grid.shape, grid.spacing_m, exponent, rng, outer_scale_m=outer)
     )
     return (stratified + turbulent).astype(np.float32)

@@ -55,8 +55,12 @@ def ground_grid(config: Mapping[str, Any]) -> Grid:
     synthetic = config["synthetic"]
     margin = synthetic["margin_m"]
     return Grid.from_bounds(
-        west - margin, south - margin, east + margin, north + margin,
-        synthetic["terrain"]["ground_spacing_m"], config["crs"],
+        west - margin,
+        south - margin,
+        east + margin,
+        north + margin,
+        synthetic["terrain"]["ground_spacing_m"],
+        config["crs"],
     )
 
 
@@ -82,10 +86,14 @@ def processor_dem(config: Mapping[str, Any], ground: Ground) -> tuple[NDArray[np
     rows, cols = (n // factor for n in ground.grid.shape)
     blocks = ground.height_m[: rows * factor, : cols * factor].reshape(rows, factor, cols, factor)
     dem = blocks.mean(axis=(1, 3))
-    grid = Grid(ground.grid.west_m, ground.grid.north_m, ground.grid.spacing_m * factor, rows, cols,
-                ground.grid.crs)
+    grid = Grid(
+        ground.grid.west_m, ground.grid.north_m, ground.grid.spacing_m * factor, rows, cols, ground.grid.crs
+    )
     error = power_law_field(
-        dem.shape, grid.spacing_m, 3.0, stream(config["synthetic"]["seed"], "dem-error"),
+        dem.shape,
+        grid.spacing_m,
+        3.0,
+        stream(config["synthetic"]["seed"], "dem-error"),
         outer_scale_m=dem_params["error_correlation_m"],
     )
     error = ndimage.gaussian_filter(error, 1.0)
@@ -103,8 +111,9 @@ def write_ground(path: str | Path, ground: Ground, config_digest: str) -> None:
             ("velocity_m_per_yr", ground.velocity_m_per_yr),
             ("movement_id", ground.movement_id),
         ):
-            array = group.create_array(name, shape=values.shape, dtype=values.dtype,
-                                       chunks=tuple(min(n, 1024) for n in values.shape))
+            array = group.create_array(
+                name, shape=values.shape, dtype=values.dtype, chunks=tuple(min(n, 1024) for n in values.shape)
+            )
             array[...] = values
         group.attrs.update(
             {

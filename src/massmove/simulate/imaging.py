@@ -24,7 +24,6 @@ from numpy.typing import NDArray
 
 from massmove.geometry import AcquisitionGeometry, ground_to_radar, line_of_sight, slant_range
 from massmove.pairs import Acquisition, synthetic_acquisitions
-from massmove.raster import sample_on_grid
 from massmove.simulate.atmosphere import tropospheric_delay
 from massmove.simulate.ground import Ground
 from massmove.simulate.orbits import AcquisitionOrbit, acquisition_orbit, nominal_geometry
@@ -37,6 +36,7 @@ from massmove.simulate.scatterers import (
     track_fields,
 )
 from massmove.simulate.seeds import stream
+from massmove.splat import accumulate_rows
 
 DAYS_PER_YEAR = 365.25
 
@@ -86,9 +86,13 @@ def track_context(config: Mapping[str, Any], ground: Ground, track: str) -> Trac
     )
 
 
-def acquisition_delay(config: Mapping[str, Any], ground: Ground, acquisition: Acquisition) -> NDArray[np.float32]:
+def acquisition_delay(
+    config: Mapping[str, Any], ground: Ground, acquisition: Acquisition
+) -> NDArray[np.float32]:
     """Tropospheric delay field of one acquisition on the ground grid."""
-    rng = stream(config["synthetic"]["seed"], "atmosphere", acquisition.track, acquisition.start_utc.isoformat())
+    rng = stream(
+        config["synthetic"]["seed"], "atmosphere", acquisition.track, acquisition.start_utc.isoformat()
+    )
     return tropospheric_delay(ground.grid, ground.height_m, config["synthetic"]["atmosphere"], rng)
 
 
@@ -106,8 +110,7 @@ def deterministic_phase(
     los = line_of_sight(geometry, chunk.east_m, chunk.north_m, chunk.height_m)
     toward = sum(chunk.velocity_m_per_yr[i] * los[i] for i in range(3))
     range_change = -toward * context.years_since_epoch(acquisition)
-    delay = sample_on_grid(ground.grid, delay_m, chunk.east_m, chunk.north_m)
-    delay = np.nan_to_num(delay)
+    delay = np.nan_to_num(chunk.sampler.bilinear(delay_m))
     phase = 4 * math.pi / geometry.wavelength_m * ((rng - context.range_offset_m) + range_change + delay)
     return line, sample, phase
 
@@ -139,42 +142,6 @@ def reflectivity(
     return np.sqrt(chunk.gamma_inf) * persistent + np.sqrt(1.0 - chunk.gamma_inf) * markov
 
 
-def accumulate(
-    target: NDArray[np.complex128],
-    line: NDArray[np.float64],
-    sample: NDArray[np.float64],
-    values: NDArray,
-    oversampling: int,
-) -> None:
-    """Add point contributions to an oversampled grid (in place), split bilinearly.
-
-    Bilinear splatting keeps each point's centroid exactly where it is: rounding to the
-    nearest bin would move it by up to half a bin, differently in every acquisition,
-    which would bias coregistration and decorrelate the speckle.
-    """
-    fl = line * oversampling
-    fs = sample * oversampling
-    rows, cols = target.shape
-    ok = (fl >= 0) & (fl < rows - 1) & (fs >= 0) & (fs < cols - 1) & (values != 0)
-    if not ok.any():
-        return
-    fl, fs, values = fl[ok], fs[ok], values[ok]
-    l0 = np.floor(fl).astype(np.int64)
-    s0 = np.floor(fs).astype(np.int64)
-    wl = fl - l0
-    ws = fs - s0
-    first, last = int(l0.min()), int(l0.max()) + 1
-    base = (l0 - first) * cols + s0
-    flat = np.concatenate([base, base + 1, base + cols, base + cols + 1])
-    weights = np.concatenate([(1 - wl) * (1 - ws), (1 - wl) * ws, wl * (1 - ws), wl * ws])
-    size = (last - first + 1) * cols
-    band = target[first : last + 1].reshape(-1)
-    stacked = np.concatenate([values] * 4)
-    band += np.bincount(flat, weights=weights * stacked.real, minlength=size)
-    if np.iscomplexobj(values):
-        band += 1j * np.bincount(flat, weights=weights * stacked.imag, minlength=size)
-
-
 def hamming_response(frequency: NDArray[np.float64], bandwidth: float, coefficient: float) -> NDArray:
     """Hamming-weighted band-pass of ``bandwidth`` (cycles per output sample), zero outside."""
     response = coefficient + (1 - coefficient) * np.cos(2 * np.pi * frequency / bandwidth)
@@ -199,9 +166,9 @@ def band_limit(
     keep_x = np.r_[0 : (cols + 1) // 2, cols_os - cols // 2 : cols_os]
     cropped = spectrum[np.ix_(keep_y, keep_x)]
     # calibrate: white input of power P per oversampled bin leaves with power P per sample
-    mean_gain = np.mean(np.abs(cropped_response(fy[keep_y], bandwidth_fractions[0], window_coefficient)) ** 2) * (
-        np.mean(np.abs(cropped_response(fx[keep_x], bandwidth_fractions[1], window_coefficient)) ** 2)
-    )
+    mean_gain = np.mean(
+        np.abs(cropped_response(fy[keep_y], bandwidth_fractions[0], window_coefficient)) ** 2
+    ) * (np.mean(np.abs(cropped_response(fx[keep_x], bandwidth_fractions[1], window_coefficient)) ** 2))
     scale = 1.0 / (oversampling * math.sqrt(mean_gain))
     return (scipy.fft.ifft2(cropped, workers=-1) * scale).astype(np.complex64)
 
@@ -228,7 +195,7 @@ def form_slc(
         line, sample, phase = deterministic_phase(context, ground, chunk, orbit.true, acquisition, delay)
         u = reflectivity(synthetic["seed"], context, chunk, index)
         contribution = np.sqrt(chunk.power) * u * np.exp(-1j * phase)
-        accumulate(focused, line, sample, contribution, oversampling)
+        accumulate_rows(focused, line[:, 0], sample, contribution, oversampling)
     noise_power = 10 ** (sensor["nesz_db"] / 10)
     noise_rng = stream(synthetic["seed"], "thermal-noise", scene_id)
     focused += math.sqrt(noise_power) * complex_normal(noise_rng, grid_shape)

@@ -54,6 +54,11 @@ def classify_landcover(
 
 def class_table(params: Mapping[str, Any], key: str) -> NDArray[np.float64]:
     """Per-class values of one landcover parameter, indexable by class code."""
-    names = {LandCover.WATER: "water", LandCover.FOREST: "forest", LandCover.MEADOW: "meadow",
-             LandCover.ROCK: "rock", LandCover.GLACIER: "glacier"}
+    names = {
+        LandCover.WATER: "water",
+        LandCover.FOREST: "forest",
+        LandCover.MEADOW: "meadow",
+        LandCover.ROCK: "rock",
+        LandCover.GLACIER: "glacier",
+    }
     return np.array([params[names[code]][key] for code in LandCover], dtype=np.float64)

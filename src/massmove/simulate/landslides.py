@@ -126,8 +126,9 @@ def draw_movements(
                 continue
             if landcover[row, col] in (LandCover.WATER, LandCover.GLACIER):
                 continue
-            if any(math.hypot(ce - m.centre_m[0], cn - m.centre_m[1]) < (length + m.length_m) / 2
-                   for m in placed):
+            if any(
+                math.hypot(ce - m.centre_m[0], cn - m.centre_m[1]) < (length + m.length_m) / 2 for m in placed
+            ):
                 continue
             azimuth = math.degrees(math.atan2(down_e[row, col], down_n[row, col])) % 360.0
             harmonics = tuple(

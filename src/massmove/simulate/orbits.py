@@ -32,9 +32,7 @@ class AcquisitionOrbit(NamedTuple):
     misregistration_px: tuple[float, float]
 
 
-def nominal_geometry(
-    config: Mapping[str, Any], track: str, reference_height_m: float
-) -> AcquisitionGeometry:
+def nominal_geometry(config: Mapping[str, Any], track: str, reference_height_m: float) -> AcquisitionGeometry:
     """The nominal track: zero orbit offset, first line at the scene centre, no grid."""
     synthetic = config["synthetic"]
     sensor = synthetic["sensor"]
@@ -83,8 +81,11 @@ def acquisition_orbit(
     shift_n = (b_perp * cos_t + b_par * sin_t) * look_n
     shift_u = b_perp * sin_t - b_par * cos_t
     centred = nominal.replace(
-        position_m=(nominal.position_m[0] + shift_e, nominal.position_m[1] + shift_n,
-                    nominal.position_m[2] + shift_u)
+        position_m=(
+            nominal.position_m[0] + shift_e,
+            nominal.position_m[1] + shift_n,
+            nominal.position_m[2] + shift_u,
+        )
     )
     west, south, east, north = ground_bounds
     corners_e = np.array([west, east, east, west] * 2)
@@ -97,17 +98,22 @@ def acquisition_orbit(
     spacing_az = centred.azimuth_pixel_spacing_m
     first_line = math.floor(lines.min()) - GRID_MARGIN_PX - int(rng.integers(0, 12))
     n_lines = math.ceil(lines.max()) - first_line + GRID_MARGIN_PX
-    near_sample = math.floor(ranges.min() / centred.range_pixel_spacing_m) - GRID_MARGIN_PX - int(
-        rng.integers(0, 40)
+    near_sample = (
+        math.floor(ranges.min() / centred.range_pixel_spacing_m) - GRID_MARGIN_PX - int(rng.integers(0, 40))
     )
     near_range = near_sample * centred.range_pixel_spacing_m
     n_samples = math.ceil((ranges.max() - near_range) / centred.range_pixel_spacing_m) + GRID_MARGIN_PX
     along_e, along_n = centred.along_track
     start = centred.position_m
-    first_line_time = acquisition.start_utc + dt.timedelta(seconds=first_line * centred.azimuth_time_interval_s)
+    first_line_time = acquisition.start_utc + dt.timedelta(
+        seconds=first_line * centred.azimuth_time_interval_s
+    )
     annotated = centred.replace(
-        position_m=(start[0] + first_line * spacing_az * along_e,
-                    start[1] + first_line * spacing_az * along_n, start[2]),
+        position_m=(
+            start[0] + first_line * spacing_az * along_e,
+            start[1] + first_line * spacing_az * along_n,
+            start[2],
+        ),
         near_range_m=near_range,
         n_lines=int(n_lines),
         n_samples=int(n_samples),
@@ -116,8 +122,11 @@ def acquisition_orbit(
     error = synthetic["orbit"]["misregistration_max_px"]
     mis_line, mis_sample = (float(v) for v in rng.uniform(-error, error, size=2))
     true = annotated.replace(
-        position_m=(annotated.position_m[0] + mis_line * spacing_az * along_e,
-                    annotated.position_m[1] + mis_line * spacing_az * along_n, annotated.position_m[2]),
+        position_m=(
+            annotated.position_m[0] + mis_line * spacing_az * along_e,
+            annotated.position_m[1] + mis_line * spacing_az * along_n,
+            annotated.position_m[2],
+        ),
         near_range_m=annotated.near_range_m + mis_sample * annotated.range_pixel_spacing_m,
     )
     return AcquisitionOrbit(annotated, true, (mis_line, mis_sample))

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from massmove.geometry import AcquisitionGeometry, line_of_sight
-from massmove.raster import Grid, sample_bilinear, sample_nearest
+from massmove.raster import Grid, PointSampler, sample_nearest
 from massmove.simulate.ground import Ground
 from massmove.simulate.landcover import LandCover, class_table
 from massmove.simulate.terrain import surface_normal
@@ -49,7 +49,9 @@ class ScattererLayout:
         return east, north, xx
 
 
-def scatterer_layout(config: Mapping[str, Any], ground: Ground, nominal: AcquisitionGeometry) -> ScattererLayout:
+def scatterer_layout(
+    config: Mapping[str, Any], ground: Ground, nominal: AcquisitionGeometry
+) -> ScattererLayout:
     """Scatterer grid covering the ground square for one track."""
     synthetic = config["synthetic"]
     spacing_x, spacing_y = synthetic["scatterers"]["spacing_m"]
@@ -62,11 +64,17 @@ def scatterer_layout(config: Mapping[str, Any], ground: Ground, nominal: Acquisi
     cross = math.hypot(ce - nominal.position_m[0], cn - nominal.position_m[1])
     height = nominal.position_m[2] - float(np.mean(ground.height_m))
     return ScattererLayout(
-        centre_m=(ce, cn), along=along, look=look,
-        spacing_across_m=spacing_x, spacing_along_m=spacing_y,
-        x_first_m=float(xs.min()), n_across=int((xs.max() - xs.min()) / spacing_x) + 1,
-        y_first_m=float(ys.min()), n_along=int((ys.max() - ys.min()) / spacing_y) + 1,
-        cot_incidence=height / cross, bounds=(west, south, east, north),
+        centre_m=(ce, cn),
+        along=along,
+        look=look,
+        spacing_across_m=spacing_x,
+        spacing_along_m=spacing_y,
+        x_first_m=float(xs.min()),
+        n_across=int((xs.max() - xs.min()) / spacing_x) + 1,
+        y_first_m=float(ys.min()),
+        n_along=int((ys.max() - ys.min()) / spacing_y) + 1,
+        cot_incidence=height / cross,
+        bounds=(west, south, east, north),
     )
 
 
@@ -83,6 +91,7 @@ class ScattererChunk:
     gamma_inf: NDArray[np.float32]
     tau_days: NDArray[np.float32]
     velocity_m_per_yr: NDArray[np.float32]  # (3, rows, across)
+    sampler: PointSampler  # samples further ground fields at these scatterers
 
 
 @dataclasses.dataclass
@@ -132,19 +141,17 @@ def iterate_chunks(
         stop = min(start + chunk_rows, layout.n_along)
         east, north, across = layout.positions(start, stop)
         inside = (east >= west) & (east <= east_edge) & (north >= south) & (north <= north_edge)
-        row, col = grid.fractional_index(east, north)
-        row = np.clip(row, 0, grid.height - 1)
-        col = np.clip(col, 0, grid.width - 1)
-        height = sample_bilinear(ground.height_m, row, col)
+        sampler = PointSampler(grid, east, north)
+        height = sampler.bilinear(ground.height_m)
         reach = np.where(inside, height + across * layout.cot_incidence, -np.inf)
         shadow = np.maximum.accumulate(reach, axis=1) > reach + 1e-6
         lit = inside & ~shadow
         cls = sample_nearest(grid, ground.landcover, east, north, fill=int(LandCover.MEADOW))
-        cos_local = np.clip(sample_bilinear(fields.cos_local_incidence, row, col), 0.0, None)
+        cos_local = np.clip(sampler.bilinear(fields.cos_local_incidence), 0.0, None)
         power = (sigma0[cls] * cos_local / cos_inc * area_weight).astype(np.float32)
-        speed = sample_bilinear(fields.speed_m_per_yr, row, col)
+        speed = sampler.bilinear(fields.speed_m_per_yr)
         slowdown = 1.0 + speed / disruption
-        velocity = np.stack([sample_bilinear(ground.velocity_m_per_yr[i], row, col) for i in range(3)])
+        velocity = np.stack([sampler.bilinear(ground.velocity_m_per_yr[i]) for i in range(3)])
         yield ScattererChunk(
             index=index,
             east_m=east,
@@ -155,4 +162,5 @@ def iterate_chunks(
             gamma_inf=(gamma_inf[cls] / slowdown).astype(np.float32),
             tau_days=(tau[cls] / slowdown).astype(np.float32),
             velocity_m_per_yr=velocity.astype(np.float32),
+            sampler=sampler,
         )

@@ -1,9 +1,10 @@
 """Ground truth of a synthetic pair on the product grid.
 
 * The noise-free wrapped phase an ideal processor would produce with the DEM it was given:
-  the geometric phase of the true ground minus the processor's model from the DEM (the
-  residual topographic phase of the DEM error), plus deformation and the atmospheric delay
-  difference, evaluated at the ground point each map pixel actually images.
+  the expected interferogram of every reference pixel (geometry of the true terrain,
+  deformation and atmospheric delay difference, summed over the pixel's scatterers), minus
+  the phase the processor's DEM predicts (so the residual topographic phase of the DEM
+  error stays), multilooked and geocoded like the product.
 * The simulated (expected) coherence: for every reference pixel, the coherence its
   scatterers would give in the limit of infinite looks (temporal decorrelation, phase
   dispersion inside the cell, layover mixing, shadow and thermal noise), averaged over the
@@ -25,20 +26,19 @@ import shapely
 from numpy.typing import NDArray
 from scipy import ndimage
 
-from massmove.geometry import line_of_sight, slant_range
+from massmove.geometry import line_of_sight
 from massmove.insar.coherence import boxcar
+from massmove.insar.engine import RADAR_CODING_MARGIN_M
 from massmove.insar.geocode import geocode, grid_radar_coordinates
 from massmove.insar.multilook import multilook
+from massmove.insar.radarcode import simulated_interferometric_phase
 from massmove.pairs import Pair
-from massmove.raster import Grid, sample_nearest, sample_on_grid
+from massmove.raster import Grid, expanded_bounds, sample_nearest, sample_on_grid
 from massmove.simulate.ground import Ground
-from massmove.simulate.imaging import TrackContext, acquisition_delay, accumulate, deterministic_phase
+from massmove.simulate.imaging import TrackContext, acquisition_delay, deterministic_phase
 from massmove.simulate.landcover import class_table
 from massmove.simulate.scatterers import iterate_chunks
-
-SEARCH_HALF_WIDTH_M = 45.0
-SEARCH_STEP_M = 3.0
-SUBPIXELS = 3  # the truth phase is the complex mean of SUBPIXELS x SUBPIXELS points per pixel
+from massmove.splat import accumulate_rows
 
 
 class PairTruth(NamedTuple):
@@ -49,10 +49,16 @@ class PairTruth(NamedTuple):
     patterns: gpd.GeoDataFrame
 
 
-def expected_coherence_radar(
+def expected_interferogram_radar(
     config: Mapping[str, Any], ground: Ground, context: TrackContext, pair: Pair
-) -> NDArray[np.float64]:
-    """Expected coherence of every pixel of the reference SLC grid."""
+) -> tuple[NDArray[np.float64], NDArray[np.complex128]]:
+    """Expected coherence and expected (noise-free) interferogram of every reference pixel.
+
+    The expected interferogram ``E[s_ref conj(s_sec)]`` sums, over the scatterers of each
+    pixel, power times temporal coherence times the deterministic phase difference
+    (geometry on the true terrain, deformation, atmosphere): layover mixing, shadow and
+    the phase spread inside the cell enter as they do in the data.
+    """
     synthetic = config["synthetic"]
     oversampling = synthetic["scatterers"]["oversampling"]
     ref, sec = pair.reference, pair.secondary
@@ -67,9 +73,14 @@ def expected_coherence_radar(
         line, sample, phase_ref = deterministic_phase(context, ground, chunk, orbit_ref.true, ref, delay_ref)
         _, _, phase_sec = deterministic_phase(context, ground, chunk, orbit_sec.true, sec, delay_sec)
         temporal = chunk.gamma_inf + (1 - chunk.gamma_inf) * np.exp(-gap_days / chunk.tau_days)
-        accumulate(numerator, line, sample, chunk.power * temporal * np.exp(-1j * (phase_ref - phase_sec)),
-                   oversampling)
-        accumulate(power, line, sample, chunk.power.astype(np.complex128), oversampling)
+        accumulate_rows(
+            numerator,
+            line[:, 0],
+            sample,
+            chunk.power * temporal * np.exp(-1j * (phase_ref - phase_sec)),
+            oversampling,
+        )
+        accumulate_rows(power, line[:, 0], sample, chunk.power.astype(np.complex128), oversampling)
     kernel = np.bartlett(2 * oversampling + 1)[1:-1]
     kernel /= kernel.sum()
 
@@ -82,87 +93,19 @@ def expected_coherence_radar(
 
     noise_power = 10 ** (synthetic["sensor"]["nesz_db"] / 10)
     signal = to_pixels(power).real
-    return np.abs(to_pixels(numerator)) / (signal + noise_power)
+    expected = to_pixels(numerator)
+    return np.abs(expected) / (signal + noise_power), expected
 
 
-def _true_ground_offset(
-    ground: Ground, east: NDArray, north: NDArray, dem_height: NDArray, look: tuple[float, float],
-    sin_inc: NDArray, cos_inc: NDArray,
-) -> NDArray[np.float64]:
-    """Distance along the range circle from the DEM point to the true surface (nearest root)."""
-    steps = np.arange(-SEARCH_HALF_WIDTH_M, SEARCH_HALF_WIDTH_M + SEARCH_STEP_M / 2, SEARCH_STEP_M)
-    best = np.zeros_like(east)
-    best_abs = np.full_like(east, np.inf)
-    previous = None
-    for step in steps:
-        e = east + step * cos_inc * look[0]
-        n = north + step * cos_inc * look[1]
-        misfit = sample_on_grid(ground.grid, ground.height_m, e, n) - dem_height - step * sin_inc
-        if previous is not None:
-            crossing = np.isfinite(misfit) & np.isfinite(previous) & (np.sign(misfit) != np.sign(previous))
-            root = step - SEARCH_STEP_M * misfit / np.where(misfit != previous, misfit - previous, 1.0)
-            closer = crossing & (np.abs(root) < best_abs)
-            best = np.where(closer, root, best)
-            best_abs = np.where(closer, np.abs(root), best_abs)
-        previous = misfit
-    return best
-
-
-def truth_phase(
-    ground: Ground,
-    context: TrackContext,
-    pair: Pair,
-    grid: Grid,
-    dem_m: NDArray[np.float64],
-    dem_grid: Grid,
-    delays: tuple[NDArray, NDArray],
-) -> NDArray[np.float32]:
-    """Noise-free wrapped phase on the product grid (see the module docstring).
-
-    The phase is averaged (as complex numbers) over sub-pixel points, so that terrain detail
-    finer than the product (and than the DEM) enters as it does in the data: averaged over
-    the pixel, not aliased from its centre.
-    """
-    ref_geom = context.orbits[pair.reference.scene_id].annotated
-    sec_geom = context.orbits[pair.secondary.scene_id].annotated
-    fine = Grid(grid.west_m, grid.north_m, grid.spacing_m / SUBPIXELS, grid.height * SUBPIXELS,
-                grid.width * SUBPIXELS, grid.crs)
-    east, north = fine.centres()
-    dem_height = sample_on_grid(dem_grid, dem_m, east, north)
-    los = line_of_sight(ref_geom, east, north, dem_height)
-    sin_inc = np.hypot(los[0], los[1])
-    cos_inc = los[2]
-    offset = _true_ground_offset(ground, east, north, dem_height, ref_geom.look_direction, sin_inc, cos_inc)
-    true_e = east + offset * cos_inc * ref_geom.look_direction[0]
-    true_n = north + offset * cos_inc * ref_geom.look_direction[1]
-    true_h = sample_on_grid(ground.grid, ground.height_m, true_e, true_n)
-    geometric = (slant_range(sec_geom, true_e, true_n, true_h) - slant_range(ref_geom, true_e, true_n, true_h)) - (
-        slant_range(sec_geom, east, north, dem_height) - slant_range(ref_geom, east, north, dem_height)
-    )
-    velocity = np.stack([sample_on_grid(ground.grid, ground.velocity_m_per_yr[i], true_e, true_n) for i in range(3)])
-    los_true = line_of_sight(ref_geom, true_e, true_n, true_h)
-    toward = sum(velocity[i] * los_true[i] for i in range(3))
-    years = (context.years_since_epoch(pair.secondary) - context.years_since_epoch(pair.reference))
-    deformation = -toward * years
-    atmosphere = sample_on_grid(ground.grid, delays[1], true_e, true_n) - sample_on_grid(
-        ground.grid, delays[0], true_e, true_n
-    )
-    phase = 4 * math.pi / ref_geom.wavelength_m * (geometric + deformation + atmosphere)
-    phasor = np.exp(1j * phase).reshape(grid.height, SUBPIXELS, grid.width, SUBPIXELS).mean(axis=(1, 3))
-    wrapped = np.angle(phasor).astype(np.float32)
-    wrapped[wrapped == -np.float32(np.pi)] = np.float32(np.pi)
-    return wrapped
-
-
-def deformation_phase(
-    ground: Ground, context: TrackContext, pair: Pair, grid: Grid
-) -> NDArray[np.float64]:
+def deformation_phase(ground: Ground, context: TrackContext, pair: Pair, grid: Grid) -> NDArray[np.float64]:
     """Unwrapped deformation phase of the pair at the product pixel centres (true heights)."""
     ref_geom = context.orbits[pair.reference.scene_id].annotated
     east, north = grid.centres()
     height = sample_on_grid(ground.grid, ground.height_m, east, north)
     los = line_of_sight(ref_geom, east, north, height)
-    velocity = np.stack([sample_on_grid(ground.grid, ground.velocity_m_per_yr[i], east, north) for i in range(3)])
+    velocity = np.stack(
+        [sample_on_grid(ground.grid, ground.velocity_m_per_yr[i], east, north) for i in range(3)]
+    )
     years = context.years_since_epoch(pair.secondary) - context.years_since_epoch(pair.reference)
     toward = sum(velocity[i] * los[i] for i in range(3))
     return np.nan_to_num(4 * math.pi / ref_geom.wavelength_m * (-toward * years))
@@ -181,8 +124,11 @@ def background_coherence(
     cos_local = np.clip(sample_on_grid(ground.grid, context.fields.cos_local_incidence, east, north), 0, None)
     sin_inc = 1.0 / math.sqrt(1.0 + context.layout.cot_incidence**2)
     cos_inc = context.layout.cot_incidence * sin_inc
-    snr = 10 ** (class_table(cover, "sigma0_db")[cls] / 10) * np.nan_to_num(cos_local) / cos_inc / (
-        10 ** (config["synthetic"]["sensor"]["nesz_db"] / 10)
+    snr = (
+        10 ** (class_table(cover, "sigma0_db")[cls] / 10)
+        * np.nan_to_num(cos_local)
+        / cos_inc
+        / (10 ** (config["synthetic"]["sensor"]["nesz_db"] / 10))
     )
     return temporal * snr / (1 + snr)
 
@@ -211,11 +157,15 @@ def visible_patterns(
             continue
         peak = float(np.max(np.abs(phase[inside])))
         gradient_p90 = float(np.percentile(gradient[inside], 90))
-        coherence_median = float(np.nanmedian(coherence_map[inside])) if np.isfinite(coherence_map[inside]).any() else 0.0
+        coherence_median = (
+            float(np.nanmedian(coherence_map[inside])) if np.isfinite(coherence_map[inside]).any() else 0.0
+        )
         background_median = float(np.median(background[inside]))
         if peak < rules["min_phase_rad"] or background_median < rules["min_coherence"]:
             continue
-        readable = gradient_p90 <= rules["max_gradient_rad_per_px"] and coherence_median >= rules["min_coherence"]
+        readable = (
+            gradient_p90 <= rules["max_gradient_rad_per_px"] and coherence_median >= rules["min_coherence"]
+        )
         outline = movement.outline().intersection(extent)
         records.append(
             {
@@ -231,8 +181,18 @@ def visible_patterns(
                 "geometry": outline,
             }
         )
-    columns = ["pair_id", "movement_id", "class", "area_m2", "velocity_m_per_yr", "peak_phase_rad",
-               "gradient_p90_rad_per_px", "coherence_median", "background_coherence_median", "geometry"]
+    columns = [
+        "pair_id",
+        "movement_id",
+        "class",
+        "area_m2",
+        "velocity_m_per_yr",
+        "peak_phase_rad",
+        "gradient_p90_rad_per_px",
+        "coherence_median",
+        "background_coherence_median",
+        "geometry",
+    ]
     frame = gpd.GeoDataFrame(records, columns=columns, geometry="geometry", crs=grid.crs)
     return frame.astype({"movement_id": "int64", "class": "str", "pair_id": "str"})
 
@@ -249,13 +209,24 @@ def pair_truth(
     """All truth products of one pair."""
     params = config["interferogram"]
     ref_geom = context.orbits[pair.reference.scene_id].annotated
-    gamma = expected_coherence_radar(config, ground, context, pair)
+    sec_geom = context.orbits[pair.secondary.scene_id].annotated
+    gamma, expected = expected_interferogram_radar(config, ground, context, pair)
     window = (params["coherence_window"]["azimuth"], params["coherence_window"]["range"])
     looks = (params["multilook"]["azimuth"], params["multilook"]["range"])
     line, sample = grid_radar_coordinates(ref_geom, grid, dem_m, dem_grid)
     coherence_map = geocode(multilook(boxcar(gamma, window), looks), line, sample, looks).astype(np.float32)
-    delays = (acquisition_delay(config, ground, pair.reference), acquisition_delay(config, ground, pair.secondary))
-    phase = truth_phase(ground, context, pair, grid, dem_m, dem_grid, delays)
+    # what an ideal processor removes: the phase the DEM predicts, simulated as the engine does
+    model = simulated_interferometric_phase(
+        ref_geom,
+        sec_geom,
+        dem_m,
+        dem_grid,
+        expanded_bounds(grid.bounds, RADAR_CODING_MARGIN_M),
+        params["dem_densify_m"],
+    )
+    flattened = multilook(expected * np.exp(-1j * np.nan_to_num(model)), looks)
+    phase = np.angle(geocode(flattened, line, sample, looks)).astype(np.float32)
+    phase[phase == -np.float32(np.pi)] = np.float32(np.pi)
     phase[~np.isfinite(coherence_map)] = np.nan
     patterns = visible_patterns(config, ground, context, pair, grid, coherence_map)
     return PairTruth(phase, np.clip(coherence_map, 0, 1), patterns)

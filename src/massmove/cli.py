@@ -1,0 +1,43 @@
+"""Command line: ``massmove config-template | check-config CFG | fidelity PRODUCT TRUTH``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from massmove.config import config_template, load_schema, load_yaml, resolve_config
+from massmove.errors import MassmoveError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``massmove`` command."""
+    parser = argparse.ArgumentParser(prog="massmove", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("config-template", help="print the default config, commented, from the schema")
+    check = commands.add_parser("check-config", help="validate a (partial) config and print the full one")
+    check.add_argument("config")
+    fidelity = commands.add_parser("fidelity", help="compare an interferogram product with a truth raster")
+    fidelity.add_argument("product")
+    fidelity.add_argument("truth")
+    fidelity.add_argument("--min-coherence", type=float, default=0.5)
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "config-template":
+            sys.stdout.write(config_template(load_schema()))
+        elif args.command == "check-config":
+            print(json.dumps(resolve_config(load_yaml(args.config) or {}), indent=2))
+        elif args.command == "fidelity":
+            from massmove.fidelity import product_fidelity
+
+            result = product_fidelity(args.product, args.truth, min_coherence=args.min_coherence)
+            print(json.dumps(result, indent=2))
+    except MassmoveError as err:
+        print(f"massmove: error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

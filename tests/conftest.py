@@ -1,0 +1,37 @@
+"""Shared fixtures: the repository root, the schema, small configs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from massmove.config import resolve_config
+
+REPO = Path(__file__).resolve().parents[1]
+SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    """The repository root."""
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def default_config() -> dict:
+    """The full default config."""
+    return resolve_config(None, SCHEMA)
+
+
+@pytest.fixture(scope="session")
+def small_config() -> dict:
+    """A small synthetic scene (2.5 km, one track and baseline) for fast unit tests."""
+    return resolve_config(
+        {
+            "tracks": ["A088"],
+            "baselines_days": [12],
+            "synthetic": {"seed": 99, "extent_km": [2.5, 2.5], "margin_m": 300.0},
+        },
+        SCHEMA,
+    )

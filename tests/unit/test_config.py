@@ -1,0 +1,87 @@
+import datetime as dt
+
+import pytest
+import yaml
+
+from massmove.config import (
+    config_digest,
+    config_template,
+    deep_merge,
+    load_schema,
+    resolve_config,
+    schema_defaults,
+)
+from massmove.errors import ConfigError
+
+
+def test_shipped_config_is_the_schema_defaults(repo):
+    schema = load_schema(repo / "workflow/schemas/config.schema.yaml")
+    shipped_text = (repo / "config/config.yaml").read_text()
+    assert yaml.safe_load(shipped_text) == schema_defaults(schema)
+    assert shipped_text == config_template(schema), "regenerate with `massmove config-template`"
+
+
+def _walk(node, path=""):
+    for key, sub in node.get("properties", {}).items():
+        yield f"{path}{key}", sub
+        if "default" not in sub:
+            yield from _walk(sub, f"{path}{key}.")
+
+
+def test_every_schema_key_is_typed_described_and_defaulted(repo):
+    schema = load_schema(repo / "workflow/schemas/config.schema.yaml")
+    keys = list(_walk(schema))
+    assert len(keys) > 60
+    for key, sub in keys:
+        assert "type" in sub, key
+        assert sub.get("description"), key
+        if sub["type"] == "object" and "default" not in sub:
+            assert sub.get("additionalProperties") is False, key
+            assert set(sub["required"]) == set(sub["properties"]), key
+        else:
+            assert "default" in sub, key
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ({"synthetic": {"extnt_km": [1, 1]}}, "config key 'synthetic.extnt_km': unknown key"),
+        ({"posting_m": "fine"}, "config key 'posting_m': expected number, got str 'fine'"),
+        ({"tracks": ["A88"]}, "config key 'tracks.0'"),
+        ({"interferogram": {"engine": "gamma"}}, "config key 'interferogram.engine'"),
+        ({"interferogram": {"goldstein": {"alpha": 2}}}, "config key 'interferogram.goldstein.alpha'"),
+        ({"period": {"start": "2018-09-01", "end": "2018-08-01"}}, "config key 'period.end'"),
+        ({"foo": 1}, "config key 'foo': unknown key"),
+    ],
+)
+def test_bad_config_names_the_key_in_one_line(override, expected):
+    with pytest.raises(ConfigError) as err:
+        resolve_config(override)
+    message = str(err.value)
+    assert message.startswith(expected), message
+    assert "\n" not in message
+
+
+def test_partial_config_overrides_key_by_key(default_config):
+    config = resolve_config({"synthetic": {"seed": 7, "landslides": {"density_per_km2": 1.5}}})
+    assert config["synthetic"]["seed"] == 7
+    assert config["synthetic"]["landslides"]["density_per_km2"] == 1.5
+    # siblings keep their defaults
+    assert (
+        config["synthetic"]["landslides"]["area_min_m2"]
+        == default_config["synthetic"]["landslides"]["area_min_m2"]
+    )
+    assert config["synthetic"]["extent_km"] == default_config["synthetic"]["extent_km"]
+    assert config["tracks"] == ["A088", "D066"]
+
+
+def test_unquoted_yaml_dates_are_accepted():
+    config = resolve_config({"period": {"start": dt.date(2019, 7, 1), "end": dt.date(2019, 8, 30)}})
+    assert config["period"] == {"start": "2019-07-01", "end": "2019-08-30"}
+
+
+def test_digest_changes_with_any_value(default_config):
+    changed = deep_merge(default_config, {"synthetic": {"seed": default_config["synthetic"]["seed"] + 1}})
+    assert config_digest(default_config) == config_digest(resolve_config(None))
+    assert config_digest(changed) != config_digest(default_config)
+    assert len(config_digest(default_config)) == 64

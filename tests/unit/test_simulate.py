@@ -1,0 +1,123 @@
+import math
+
+import numpy as np
+import pytest
+
+from massmove.config import resolve_config
+from massmove.io.slc_store import SlcScene
+from massmove.pairs import synthetic_pairs
+from massmove.simulate.atmosphere import tropospheric_delay
+from massmove.simulate.ground import ground_grid, processor_dem, product_grid, simulate_ground
+from massmove.simulate.imaging import form_slc, track_context
+from massmove.simulate.landslides import draw_areas
+from massmove.simulate.seeds import stream
+from massmove.simulate.terrain import alpine_terrain, slope_aspect
+
+
+def test_terrain_is_alpine(default_config):
+    grid = ground_grid(default_config)
+    height = alpine_terrain(grid, default_config["synthetic"]["terrain"], stream(11, "terrain"))
+    slope, _, _ = slope_aspect(height, grid.spacing_m)
+    assert height.min() == pytest.approx(450.0) and height.max() == pytest.approx(3900.0)
+    # Alpine slopes: median about 30 degrees, a tail of cliffs, a flat valley floor
+    assert 22 < np.median(slope) < 38
+    assert 40 < np.percentile(slope, 90) < 60
+    assert (slope < 2).mean() > 0.03
+
+
+def test_areas_follow_the_power_law(default_config):
+    params = default_config["synthetic"]["landslides"]
+    areas = draw_areas(20000, params, np.random.default_rng(0))
+    assert areas.min() >= params["area_min_m2"] and areas.max() <= params["area_max_m2"]
+    # maximum-likelihood exponent of a power law above area_min (Clauset et al. 2009)
+    exponent = 1 + len(areas) / np.sum(np.log(areas / params["area_min_m2"]))
+    assert exponent == pytest.approx(params["area_exponent"], abs=0.05)
+
+
+def test_movements_sit_on_slopes_and_outlines_match_their_areas(default_config):
+    ground = simulate_ground(default_config)
+    params = default_config["synthetic"]["landslides"]
+    assert 25 <= len(ground.movements) <= 80  # Poisson(0.5 / km2 x 100 km2)
+    for movement in ground.movements:
+        assert params["slope_deg"][0] <= movement.slope_deg <= params["slope_deg"][1]
+        assert movement.outline().area == pytest.approx(movement.area_m2, rel=0.2)
+    # every body moves, and only inside its outline
+    moving = np.linalg.norm(ground.velocity_m_per_yr, axis=0) > 0
+    assert np.all(ground.movement_id[moving] > 0)
+
+
+def test_turbulence_variance_follows_the_scene_size(default_config):
+    params = {**default_config["synthetic"]["atmosphere"], "stratified_std_m_per_km": 0.0}
+    grid = ground_grid(default_config)
+    flat = np.zeros(grid.shape)
+    delay = tropospheric_delay(grid, flat, params, stream(1, "atm"))
+    # a 11 km scene holds part of the variance of a 20 km outer-scale process
+    assert 0.5 * params["turbulence_rms_m"] < delay.std() < params["turbulence_rms_m"]
+
+
+@pytest.fixture(scope="module")
+def small_pair(small_config):
+    ground = simulate_ground(small_config)
+    context = track_context(small_config, ground, "A088")
+    pair = synthetic_pairs(small_config)[0]
+    slcs = {
+        a.scene_id: form_slc(small_config, ground, context, a.scene_id)
+        for a in (pair.reference, pair.secondary)
+    }
+    return ground, context, pair, slcs
+
+
+@pytest.mark.slow
+def test_slc_is_calibrated_speckle(small_config, small_pair):
+    ground, context, pair, slcs = small_pair
+    slc = slcs[pair.reference.scene_id]
+    orbit = context.orbits[pair.reference.scene_id]
+    assert slc.shape == (orbit.annotated.n_lines, orbit.annotated.n_samples)
+    # over the scene, fully developed speckle: intensity has the exponential law (std = mean)
+    inner = slc[orbit.annotated.n_lines // 3 : 2 * orbit.annotated.n_lines // 3, 600:-600]
+    intensity = np.abs(inner) ** 2
+    assert 0.005 < intensity.mean() < 0.3  # sigma0 of -7.5 to -20 dB classes
+    local = intensity[:64, :256]
+    assert 0.7 < local.std() / local.mean() < 1.6
+
+
+@pytest.mark.slow
+def test_engine_reproduces_the_truth(small_config, small_pair):
+    from massmove.insar.engine import process_pair
+    from massmove.simulate.truth import pair_truth
+
+    ground, context, pair, slcs = small_pair
+    dem, dem_grid = processor_dem(small_config, ground)
+    grid = product_grid(small_config)
+    scenes = [
+        SlcScene(slcs[a.scene_id], context.orbits[a.scene_id].annotated, {})
+        for a in (pair.reference, pair.secondary)
+    ]
+    product = process_pair(*scenes, dem, dem_grid, grid, small_config["interferogram"])
+    truth = pair_truth(small_config, ground, context, pair, grid, dem, dem_grid)
+    mis_ref = context.orbits[pair.reference.scene_id].misregistration_px
+    mis_sec = context.orbits[pair.secondary.scene_id].misregistration_px
+    assert product.diagnostics["coregistration_residual_lines"] == pytest.approx(
+        mis_ref[0] - mis_sec[0], abs=0.05
+    )
+    assert product.diagnostics["coregistration_residual_samples"] == pytest.approx(
+        mis_ref[1] - mis_sec[1], abs=0.05
+    )
+    coherent = (product.coherence >= 0.5) & np.isfinite(truth.wrapped_phase_rad)
+    assert coherent.sum() > 2000
+    fidelity = abs(
+        np.mean(np.exp(1j * (product.wrapped_phase_rad[coherent] - truth.wrapped_phase_rad[coherent])))
+    )
+    assert fidelity >= 0.9
+    assert np.nanmax(np.abs(product.wrapped_phase_rad)) <= math.pi
+
+
+def test_same_seed_same_scene_other_seed_other_scene(small_config):
+    a = simulate_ground(small_config)
+    b = simulate_ground(small_config)
+    c = simulate_ground(
+        resolve_config({**small_config, "synthetic": {**small_config["synthetic"], "seed": 5}})
+    )
+    np.testing.assert_array_equal(a.height_m, b.height_m)
+    assert [m.to_dict() for m in a.movements] == [m.to_dict() for m in b.movements]
+    assert not np.array_equal(a.height_m, c.height_m)

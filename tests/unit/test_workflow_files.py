@@ -1,0 +1,42 @@
+"""Form checks of the workflow files (what conda cannot check here)."""
+
+import re
+
+import yaml
+
+DIRECTIVES = ("output:", "log:", "benchmark:", "threads:", "resources:", "conda:")
+
+
+def _rules(repo):
+    for path in sorted((repo / "workflow/rules").glob("*.smk")):
+        for match in re.finditer(r"^rule (\w+):\n((?:    .*\n|\n)+)", path.read_text(), re.M):
+            yield path, match.group(1), match.group(2)
+
+
+def test_every_rule_declares_log_benchmark_threads_resources_and_env(repo):
+    rules = list(_rules(repo))
+    assert {name for _, name, _ in rules} >= {
+        "simulate",
+        "simulate_ground",
+        "simulate_truth",
+        "interferogram",
+    }
+    for path, name, body in rules:
+        for directive in DIRECTIVES:
+            assert directive in body, f"{path.name}: rule {name} lacks {directive}"
+        env = re.search(r'conda:\n\s+"([^"]+)"', body).group(1)
+        env_file = (path.parent / env).resolve()
+        assert env_file.is_file(), env_file
+        spec = yaml.safe_load(env_file.read_text())
+        assert spec["channels"] == ["conda-forge", "nodefaults"]
+        assert any(str(dep).startswith("python=") for dep in spec["dependencies"])
+        assert re.search(r'script:\n\s+"\.\./scripts/\w+\.py"', body), (
+            f"rule {name} should call a thin script"
+        )
+
+
+def test_scripts_are_thin_adapters(repo):
+    for script in (repo / "workflow/scripts").glob("*.py"):
+        text = script.read_text()
+        assert "script_logging(snakemake.log[0])" in text, script.name
+        assert len(text.splitlines()) < 25, f"{script.name}: logic belongs in the package"
