@@ -8,8 +8,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
-
 from massmove import __version__
 from massmove.config import config_digest
 from massmove.errors import ConfigError, InputError
@@ -17,6 +15,7 @@ from massmove.io.raster_io import read_raster, write_cog
 from massmove.io.slc_store import read_slc_store, write_slc_store
 from massmove.io.vector import write_gpkg
 from massmove.pairs import Pair, Track, synthetic_pairs, write_pair_table
+from massmove.raster import Grid
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +38,7 @@ def simulate_ground_stage(
 ) -> None:
     """Simulate the ground; write the ground store, the processor's DEM and the movement inventory."""
     from massmove.simulate.ground import processor_dem, simulate_ground, write_ground
+    from massmove.simulate.landslides import movement_inventory
 
     digest = config_digest(config)
     ground = simulate_ground(config)
@@ -52,21 +52,7 @@ def simulate_ground_stage(
         {"source": "synthetic", "config_digest": digest, "massmove_version": __version__},
         overview_resampling="AVERAGE",
     )
-    frame = (
-        gpd.GeoDataFrame(
-            [
-                {
-                    **{k: v for k, v in m.to_dict().items() if k not in ("harmonics", "centre_m")},
-                    "geometry": m.outline(),
-                }
-                for m in ground.movements
-            ],
-            geometry="geometry",
-            crs=config["crs"],
-        )
-        if ground.movements
-        else gpd.GeoDataFrame({"movement_id": []}, geometry=gpd.GeoSeries([], crs=config["crs"]))
-    )
+    frame = movement_inventory(ground.movements, config["crs"])
     write_gpkg(movements_gpkg, frame, layer="movements")
     write_ground(ground_store, ground, digest)
 
@@ -140,7 +126,7 @@ def simulate_truth_stage(
     write_gpkg(patterns_gpkg, truth.patterns, layer="patterns")
 
 
-def product_grid_for(config: Mapping[str, Any]):  # noqa: ANN201 - Grid, imported lazily
+def product_grid_for(config: Mapping[str, Any]) -> Grid:
     """The product grid the config asks for."""
     if config["source"] == "synthetic":
         from massmove.simulate.ground import product_grid

@@ -121,3 +121,12 @@ def test_same_seed_same_scene_other_seed_other_scene(small_config):
     np.testing.assert_array_equal(a.height_m, b.height_m)
     assert [m.to_dict() for m in a.movements] == [m.to_dict() for m in b.movements]
     assert not np.array_equal(a.height_m, c.height_m)
+
+
+@pytest.mark.slow
+def test_acquisitions_are_reproducible_and_independent_of_order(small_config, small_pair):
+    ground, _, pair, slcs = small_pair
+    # a fresh context, the secondary simulated first and alone: the same bytes
+    context = track_context(small_config, ground, "A088")
+    again = form_slc(small_config, ground, context, pair.secondary.scene_id)
+    np.testing.assert_array_equal(again, slcs[pair.secondary.scene_id])

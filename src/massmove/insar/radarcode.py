@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 from numpy.typing import NDArray
 from scipy import ndimage
@@ -12,6 +14,29 @@ from massmove.raster import Grid, sample_on_grid
 from massmove.splat import accumulate
 
 MAX_FILL_PX = 8
+
+
+def dem_samples_in_radar(
+    geometry: AcquisitionGeometry,
+    dem_m: NDArray[np.float64],
+    dem_grid: Grid,
+    bounds: tuple[float, float, float, float],
+    spacing_m: float,
+) -> Iterator[tuple[NDArray, NDArray, NDArray, NDArray, NDArray]]:
+    """DEM samples every ``spacing_m`` over ``bounds``, block by block, with their radar position.
+
+    Yields (easting, northing, height, line, sample) of the samples where the DEM is known.
+    """
+    west, south, east, north = bounds
+    sample_grid = Grid.from_bounds(west, south, east, north, spacing_m, dem_grid.crs)
+    east_all, north_all = sample_grid.centres()
+    for rows in np.array_split(np.arange(sample_grid.height), max(1, sample_grid.height // 256)):
+        e, n = east_all[rows], north_all[rows]
+        h = sample_on_grid(dem_grid, dem_m, e, n)
+        known = np.isfinite(h)
+        e, n, h = e[known], n[known], h[known]
+        line, sample = ground_to_radar(geometry, e, n, h)
+        yield e, n, h, line, sample
 
 
 def radar_coded_heights(
@@ -28,26 +53,18 @@ def radar_coded_heights(
     slopes that fold into them); pixels that no sample hit but that lie within a few pixels
     of one (stretched back slopes) take the nearest value.
     """
-    west, south, east, north = bounds
-    sample_grid = Grid.from_bounds(west, south, east, north, spacing_m, dem_grid.crs)
-    lines_out = np.zeros(geometry.n_lines * geometry.n_samples)
-    counts = np.zeros_like(lines_out)
-    east_all, north_all = sample_grid.centres()
-    for rows in np.array_split(np.arange(sample_grid.height), max(1, sample_grid.height // 256)):
-        e, n = east_all[rows], north_all[rows]
-        h = sample_on_grid(dem_grid, dem_m, e, n)
-        known = np.isfinite(h)
-        e, n, h = e[known], n[known], h[known]
-        line, sample = ground_to_radar(geometry, e, n, h)
+    height_sums = np.zeros(geometry.n_lines * geometry.n_samples)
+    counts = np.zeros_like(height_sums)
+    for _, _, h, line, sample in dem_samples_in_radar(geometry, dem_m, dem_grid, bounds, spacing_m):
         il, js = np.rint(line).astype(np.int64), np.rint(sample).astype(np.int64)
         ok = (il >= 0) & (il < geometry.n_lines) & (js >= 0) & (js < geometry.n_samples)
         flat = il[ok] * geometry.n_samples + js[ok]
-        lines_out += np.bincount(flat, weights=h[ok], minlength=lines_out.size)
+        height_sums += np.bincount(flat, weights=h[ok], minlength=height_sums.size)
         counts += np.bincount(flat, minlength=counts.size)
     if not counts.any():
         raise InputError(f"the DEM ({dem_grid.bounds}) does not cover the SLC footprint")
     counts = counts.reshape(geometry.n_lines, geometry.n_samples)
-    heights = (lines_out.reshape(counts.shape) / np.where(counts > 0, counts, 1)).astype(np.float64)
+    heights = (height_sums.reshape(counts.shape) / np.where(counts > 0, counts, 1)).astype(np.float64)
     empty = counts == 0
     distance, (ri, ci) = ndimage.distance_transform_edt(empty, return_indices=True)
     heights = heights[ri, ci]
@@ -71,17 +88,9 @@ def simulated_interferometric_phase(
     ground of very different heights, this is the phase the pixel actually carries, which
     the height averaged over the pixel would miss. NaN where no DEM sample contributes.
     """
-    west, south, east, north = bounds
-    sample_grid = Grid.from_bounds(west, south, east, north, spacing_m, dem_grid.crs)
     phasor = np.zeros((reference.n_lines, reference.n_samples), dtype=np.complex128)
-    east_all, north_all = sample_grid.centres()
     scale = 4 * np.pi / reference.wavelength_m
-    for rows in np.array_split(np.arange(sample_grid.height), max(1, sample_grid.height // 256)):
-        e, n = east_all[rows], north_all[rows]
-        h = sample_on_grid(dem_grid, dem_m, e, n)
-        known = np.isfinite(h)
-        e, n, h = e[known], n[known], h[known]
-        line, sample = ground_to_radar(reference, e, n, h)
+    for e, n, h, line, sample in dem_samples_in_radar(reference, dem_m, dem_grid, bounds, spacing_m):
         range_ref = reference.near_range_m + sample * reference.range_pixel_spacing_m
         phase = scale * (slant_range(secondary, e, n, h) - range_ref)
         accumulate(phasor, line, sample, np.exp(1j * phase), 1)

@@ -13,6 +13,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import shapely
 from numpy.typing import NDArray
@@ -172,3 +173,19 @@ def velocity_field(
             velocity[axis, rs, cs] += (movement.velocity_m_per_yr * component * taper).astype(np.float32)
         label[rs, cs][inside] = movement.movement_id
     return velocity, label
+
+
+def movement_inventory(movements: Sequence[Movement], crs: str) -> gpd.GeoDataFrame:
+    """All moving bodies as polygons with their parameters (the full simulated inventory)."""
+    columns = [
+        "movement_id",
+        "area_m2",
+        "length_m",
+        "width_m",
+        "downslope_azimuth_deg",
+        "slope_deg",
+        "velocity_m_per_yr",
+    ]
+    records = [{**{k: m.to_dict()[k] for k in columns}, "geometry": m.outline()} for m in movements]
+    frame = gpd.GeoDataFrame(records, columns=[*columns, "geometry"], geometry="geometry", crs=crs)
+    return frame.astype({name: "int64" if name == "movement_id" else "float64" for name in columns})

@@ -5,10 +5,12 @@
   deformation and atmospheric delay difference, summed over the pixel's scatterers), minus
   the phase the processor's DEM predicts (so the residual topographic phase of the DEM
   error stays), multilooked and geocoded like the product.
-* The simulated (expected) coherence: for every reference pixel, the coherence its
-  scatterers would give in the limit of infinite looks (temporal decorrelation, phase
-  dispersion inside the cell, layover mixing, shadow and thermal noise), averaged over the
-  coherence window and looks of the product and geocoded like it.
+* The simulated coherence at the product's resolution: the coherence of the expected signal
+  over the product's estimation window and looks, ``|sum E[s_ref conj(s_sec)] e^-i model| /
+  sum E|s|^2`` (what the estimator converges to with infinitely many speckle realisations):
+  temporal decorrelation, phase spread inside the resolution cell (impulse response),
+  layover mixing, shadow, thermal noise and the residual phase left inside the window by the
+  DEM's errors all enter; geocoded like the product.
 * The visible patterns: movements whose deformation phase reaches ``min_phase_rad`` on
   ground that keeps coherence; ``coherent`` when their fringes are sampled and readable,
   ``incoherent`` when their own motion decorrelates them or their gradient aliases.
@@ -35,7 +37,7 @@ from massmove.insar.radarcode import simulated_interferometric_phase
 from massmove.pairs import Pair
 from massmove.raster import Grid, expanded_bounds, sample_nearest, sample_on_grid
 from massmove.simulate.ground import Ground
-from massmove.simulate.imaging import TrackContext, acquisition_delay, deterministic_phase
+from massmove.simulate.imaging import TrackContext, acquisition_delay, deterministic_phase, hamming_response
 from massmove.simulate.landcover import class_table
 from massmove.simulate.scatterers import iterate_chunks
 from massmove.splat import accumulate_rows
@@ -51,8 +53,8 @@ class PairTruth(NamedTuple):
 
 def expected_interferogram_radar(
     config: Mapping[str, Any], ground: Ground, context: TrackContext, pair: Pair
-) -> tuple[NDArray[np.float64], NDArray[np.complex128]]:
-    """Expected coherence and expected (noise-free) interferogram of every reference pixel.
+) -> tuple[NDArray[np.complex128], NDArray[np.float64]]:
+    """Expected interferogram ``E[s_ref conj(s_sec)]`` and expected power of every reference pixel.
 
     The expected interferogram ``E[s_ref conj(s_sec)]`` sums, over the scatterers of each
     pixel, power times temporal coherence times the deterministic phase difference
@@ -81,11 +83,15 @@ def expected_interferogram_radar(
             oversampling,
         )
         accumulate_rows(power, line[:, 0], sample, chunk.power.astype(np.complex128), oversampling)
-    kernel = np.bartlett(2 * oversampling + 1)[1:-1]
-    kernel /= kernel.sum()
+    sensor = synthetic["sensor"]
+    kernels = [
+        power_response(oversampling, sensor[f"{axis}_bandwidth_fraction"], sensor["window_coefficient"])
+        for axis in ("azimuth", "range")
+    ]
 
     def to_pixels(values: NDArray) -> NDArray:
-        for axis in (0, 1):
+        # what each SLC pixel gathers: the power of its impulse response around it
+        for axis, kernel in enumerate(kernels):
             values = ndimage.convolve1d(values.real, kernel, axis=axis) + 1j * ndimage.convolve1d(
                 values.imag, kernel, axis=axis
             )
@@ -94,7 +100,21 @@ def expected_interferogram_radar(
     noise_power = 10 ** (synthetic["sensor"]["nesz_db"] / 10)
     signal = to_pixels(power).real
     expected = to_pixels(numerator)
-    return np.abs(expected) / (signal + noise_power), expected
+    return expected, signal + noise_power
+
+
+def power_response(
+    oversampling: int, bandwidth: float, coefficient: float, half_width_px: int = 6
+) -> NDArray:
+    """|h|^2 of the SLC impulse response along one axis, on the oversampled grid, summing to 1."""
+    size = 64 * oversampling
+    frequency = np.fft.fftfreq(size) * oversampling  # cycles per SLC sample
+    impulse = np.fft.fftshift(np.fft.ifft(hamming_response(frequency, bandwidth, coefficient)))
+    power = np.abs(impulse) ** 2
+    centre = size // 2
+    half = half_width_px * oversampling
+    kernel = power[centre - half : centre + half + 1]
+    return kernel / kernel.sum()
 
 
 def deformation_phase(ground: Ground, context: TrackContext, pair: Pair, grid: Grid) -> NDArray[np.float64]:
@@ -210,11 +230,10 @@ def pair_truth(
     params = config["interferogram"]
     ref_geom = context.orbits[pair.reference.scene_id].annotated
     sec_geom = context.orbits[pair.secondary.scene_id].annotated
-    gamma, expected = expected_interferogram_radar(config, ground, context, pair)
+    expected, power = expected_interferogram_radar(config, ground, context, pair)
     window = (params["coherence_window"]["azimuth"], params["coherence_window"]["range"])
     looks = (params["multilook"]["azimuth"], params["multilook"]["range"])
     line, sample = grid_radar_coordinates(ref_geom, grid, dem_m, dem_grid)
-    coherence_map = geocode(multilook(boxcar(gamma, window), looks), line, sample, looks).astype(np.float32)
     # what an ideal processor removes: the phase the DEM predicts, simulated as the engine does
     model = simulated_interferometric_phase(
         ref_geom,
@@ -224,8 +243,13 @@ def pair_truth(
         expanded_bounds(grid.bounds, RADAR_CODING_MARGIN_M),
         params["dem_densify_m"],
     )
-    flattened = multilook(expected * np.exp(-1j * np.nan_to_num(model)), looks)
-    phase = np.angle(geocode(flattened, line, sample, looks)).astype(np.float32)
+    flattened = expected * np.exp(-1j * np.nan_to_num(model))
+    # coherence of the expected signal over the product's estimation window and looks
+    window_coherence = np.abs(multilook(boxcar(flattened, window), looks)) / multilook(
+        boxcar(power, window), looks
+    )
+    coherence_map = geocode(window_coherence, line, sample, looks).astype(np.float32)
+    phase = np.angle(geocode(multilook(flattened, looks), line, sample, looks)).astype(np.float32)
     phase[phase == -np.float32(np.pi)] = np.float32(np.pi)
     phase[~np.isfinite(coherence_map)] = np.nan
     patterns = visible_patterns(config, ground, context, pair, grid, coherence_map)
