@@ -39,6 +39,12 @@ class ScattererLayout:
     cot_incidence: float
     bounds: tuple[float, float, float, float]
 
+    @property
+    def incidence_sin_cos(self) -> tuple[float, float]:
+        """Sine and cosine of the incidence angle at the scene centre."""
+        sin_inc = 1.0 / math.sqrt(1.0 + self.cot_incidence**2)
+        return sin_inc, self.cot_incidence * sin_inc
+
     def positions(self, row_start: int, row_stop: int) -> tuple[NDArray, NDArray, NDArray]:
         """Easting, northing and across-track distance of rows ``row_start:row_stop``."""
         x = self.x_first_m + np.arange(self.n_across) * self.spacing_across_m
@@ -127,8 +133,7 @@ def iterate_chunks(
     gamma_inf = class_table(cover, "gamma_inf")
     tau = class_table(cover, "tau_days")
     sensor = synthetic["sensor"]
-    sin_inc = 1.0 / math.sqrt(1.0 + layout.cot_incidence**2)
-    cos_inc = layout.cot_incidence * sin_inc
+    sin_inc, cos_inc = layout.incidence_sin_cos
     bin_area_m2 = (sensor["range_pixel_spacing_m"] / oversampling / sin_inc) * (
         sensor["azimuth_pixel_spacing_m"] / oversampling
     )

@@ -142,8 +142,7 @@ def background_coherence(
     gamma_inf = class_table(cover, "gamma_inf")[cls]
     temporal = gamma_inf + (1 - gamma_inf) * np.exp(-gap_days / class_table(cover, "tau_days")[cls])
     cos_local = np.clip(sample_on_grid(ground.grid, context.fields.cos_local_incidence, east, north), 0, None)
-    sin_inc = 1.0 / math.sqrt(1.0 + context.layout.cot_incidence**2)
-    cos_inc = context.layout.cot_incidence * sin_inc
+    _, cos_inc = context.layout.incidence_sin_cos
     snr = (
         10 ** (class_table(cover, "sigma0_db")[cls] / 10)
         * np.nan_to_num(cos_local)
