@@ -6,11 +6,21 @@ min_version("8.20")
 
 
 include: "workflow/rules/common.smk"
-include: "workflow/rules/simulate.smk"
-include: "workflow/rules/interferogram.smk"
+
+
+if config["source"] == "synthetic":
+
+    include: "workflow/rules/simulate.smk"
+    include: "workflow/rules/interferogram.smk"
+
+
+if config["source"] == "asf":
+
+    include: "workflow/rules/search.smk"
+    include: "workflow/rules/download.smk"
 
 
 rule all:
     default_target: True
     input:
-        get_final_outputs(),
+        get_final_outputs,

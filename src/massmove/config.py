@@ -119,6 +119,10 @@ def _check_consistency(config: Mapping[str, Any]) -> None:
         raise ConfigError(
             f"config key 'period.end': {period['end']} is before period.start {period['start']}"
         )
+    if config["source"] == "synthetic" and config["interferogram"]["engine"] != "builtin":
+        raise ConfigError(
+            "config key 'interferogram.engine': the synthetic source is processed by the builtin engine"
+        )
     terrain = config["synthetic"]["terrain"]
     if terrain["elevation_max_m"] <= terrain["elevation_min_m"]:
         raise ConfigError("config key 'synthetic.terrain.elevation_max_m': must exceed elevation_min_m")

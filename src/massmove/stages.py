@@ -168,3 +168,92 @@ def interferogram_stage(
     write_cog(
         product_tif, [result.wrapped_phase_rad, result.coherence], ["wrapped_phase", "coherence"], grid, tags
     )
+
+
+# --- real acquisitions (source: asf) ------------------------------------------------------
+
+
+def search_stage(
+    config: Mapping[str, Any],
+    raw_dir: str | Path,
+    scenes_csv: str | Path,
+    pairs_csv: str | Path,
+    report_json: str | Path,
+    *,
+    base_dir: str | Path = ".",
+) -> None:
+    """Search ASF (or replay ``search.response``), write raw responses, scenes, pairs and report."""
+    from massmove.asf.search import search, write_search
+
+    outcome = search(config, base_dir=base_dir)
+    log.info("%d records, %d pairs", len(outcome.records), len(outcome.pairs))
+    write_search(
+        outcome, raw_dir=raw_dir, scenes_csv=scenes_csv, pairs_csv=pairs_csv, report_json=report_json
+    )
+
+
+def download_stage(
+    config: Mapping[str, Any], scene_id: str, scenes_csv: str | Path, zip_path: str | Path
+) -> None:
+    """Download one SLC, resuming and verifying size and md5."""
+    from massmove.asf.download import download_verified, earthdata_session
+    from massmove.asf.search import scene_table
+
+    scenes = scene_table(scenes_csv)
+    if scene_id not in scenes.index:
+        raise InputError(f"{scenes_csv}: no scene {scene_id}")
+    row = scenes.loc[scene_id]
+    params = config["download"]
+    download_verified(
+        str(row["url"]),
+        zip_path,
+        size_bytes=int(row["size_bytes"]) or None,
+        md5=str(row["md5"]) or None,
+        session=earthdata_session(),
+        retries=params["retries"],
+        backoff_s=params["backoff_s"],
+        timeout_s=params["timeout_s"],
+    )
+
+
+def orbit_stage(
+    config: Mapping[str, Any],
+    scene_id: str,
+    scenes_csv: str | Path,
+    eof_path: str | Path,
+    record_json: str | Path,
+    *,
+    base_dir: str | Path = ".",
+) -> None:
+    """Fetch the orbit file of one scene (precise, else restituted with a recorded warning)."""
+    import datetime as dt
+
+    from massmove.asf.orbits import fetch_orbit
+    from massmove.asf.search import scene_table
+
+    row = scene_table(scenes_csv).loc[scene_id]
+    local = config["orbits"]["path"]
+    if local is not None and not Path(local).is_absolute():
+        local = Path(base_dir) / local
+    fetch_orbit(
+        scene_id,
+        dt.datetime.fromisoformat(str(row["start_utc"])),
+        eof_path,
+        record_json,
+        orbit_type=config["orbits"]["type"],
+        local_dir=local,
+    )
+
+
+def dem_stage(
+    config: Mapping[str, Any], dem_tif: str | Path, tile_dir: str | Path, *, base_dir: str | Path = "."
+) -> None:
+    """The DEM of the AOI in the map CRS (user DEM or Copernicus GLO-30 tiles)."""
+    from massmove.asf.aoi import aoi_geometry
+    from massmove.asf.dem import fetch_dem
+
+    Path(tile_dir).mkdir(parents=True, exist_ok=True)
+    used = fetch_dem(
+        aoi_geometry(config["aoi"], base_dir=base_dir), config, dem_tif, tile_dir, base_dir=base_dir
+    )
+    log.info("DEM from %s", ", ".join(used))

@@ -1,6 +1,9 @@
 # Config validation, the pair table, wildcard constraints and every input function.
+import os
 import sys
 from pathlib import Path
+
+import pandas as pd
 
 from massmove.config import resolve_config
 from massmove.errors import MassmoveError
@@ -10,29 +13,74 @@ SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
 
 try:
     _resolved = resolve_config(config, SCHEMA)
-    PAIRS = {pair.pair_id: pair for pair in synthetic_pairs(_resolved)}
 except MassmoveError as err:
     sys.exit(f"massmove: error: {err}")
 config.clear()
 config.update(_resolved)
 
-SCENES = sorted(
-    a.scene_id
-    for track in config["tracks"]
-    for a in synthetic_acquisitions(config, track)
-)
+# Pairs known when the workflow is parsed: the synthetic ones, and those of a replayed search
+# (offline and deterministic). A live ASF search is a checkpoint: its pairs are read after it.
+PAIRS = {}
+ASF_SCENES = None
+try:
+    if config["source"] == "synthetic":
+        PAIRS = {pair.pair_id: pair for pair in synthetic_pairs(config)}
+    elif config["search"]["response"] is not None:
+        from massmove.asf.pairing import pair_scenes
+        from massmove.asf.search import search as replay_search
+
+        _outcome = replay_search(config)
+        PAIRS = {pair.pair_id: pair for pair in _outcome.pairs}
+        ASF_SCENES = sorted(pair_scenes(_outcome.pairs))
+except MassmoveError as err:
+    sys.exit(f"massmove: error: {err}")
+
+if config["source"] == "asf":
+    # passed on to cluster jobs; the downloads read them (or ~/.netrc), nothing writes them
+    if os.environ.get("EARTHDATA_TOKEN"):
+
+        envvars:
+            "EARTHDATA_TOKEN",
+
+    elif os.environ.get("EARTHDATA_USERNAME"):
+
+        envvars:
+            "EARTHDATA_USERNAME",
+            "EARTHDATA_PASSWORD",
 
 
 wildcard_constraints:
     pair=r"[AD]\d{3}_\d{8}_\d{8}",
-    scene=r"SYN_[AD]\d{3}_\d{8}T\d{6}",
+    scene=r"SYN_[AD]\d{3}_\d{8}T\d{6}|S1[ABCD]_IW_SLC__1S\w+",
 
 
-def get_final_outputs():
-    """Every product the config implies (the interferograms and their truth, for now)."""
+def get_asf_scenes():
+    """Scenes the pairs of a real search need (after the search checkpoint when live)."""
+    if ASF_SCENES is not None:
+        return ASF_SCENES
+    pairs = pd.read_csv(checkpoints.search.get().output.pairs)
+    return sorted(
+        {
+            s
+            for column in ("reference_scene", "secondary_scene")
+            for v in pairs[column]
+            for s in v.split(";")
+        }
+    )
+
+
+def get_final_outputs(wildcards):
+    """Every product the config implies."""
     outputs = ["results/pairs.csv"]
-    outputs += expand("results/interferograms/{pair}.tif", pair=sorted(PAIRS))
-    outputs += expand("results/truth/{pair}.gpkg", pair=sorted(PAIRS))
+    if config["source"] == "synthetic":
+        outputs += expand("results/interferograms/{pair}.tif", pair=sorted(PAIRS))
+        outputs += expand("results/truth/{pair}.gpkg", pair=sorted(PAIRS))
+    else:
+        # interferograms of real acquisitions need the SNAP engine, not part of this release
+        scenes = get_asf_scenes()
+        outputs += expand("resources/slc/{scene}.zip", scene=scenes)
+        outputs += expand("resources/orbits/{scene}.EOF", scene=scenes)
+        outputs += ["resources/dem/aoi_dem.tif"]
     return outputs
 
 

@@ -1,0 +1,1 @@
+"""Real acquisitions: ASF search, pair building, verified downloads, orbits and DEM."""

@@ -1,0 +1,54 @@
+"""The area of interest: a bbox, WKT or a vector file, in geographic coordinates."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import shapely
+
+from massmove.errors import ConfigError, InputError
+
+
+def aoi_geometry(aoi: Sequence[float] | str, *, base_dir: str | Path = ".") -> shapely.Geometry:
+    """The AOI as a (multi)polygon in longitude/latitude (EPSG:4326).
+
+    Parameters
+    ----------
+    aoi
+        ``[west, south, east, north]`` in degrees, a WKT polygon in degrees, or the path of a
+        vector file (GeoJSON, GeoPackage, Shapefile; any CRS, reprojected).
+    base_dir
+        Directory relative paths are resolved against (the run directory).
+
+    Examples
+    --------
+    >>> aoi_geometry([7.0, 46.0, 7.5, 46.3]).bounds
+    (7.0, 46.0, 7.5, 46.3)
+    """
+    if isinstance(aoi, str) and aoi.strip().upper().startswith(("POLYGON", "MULTIPOLYGON")):
+        try:
+            geometry = shapely.from_wkt(aoi)
+        except shapely.errors.GEOSException as err:
+            raise ConfigError(f"config key 'aoi': invalid WKT ({err})") from err
+    elif isinstance(aoi, str):
+        import geopandas as gpd
+
+        path = Path(aoi) if Path(aoi).is_absolute() else Path(base_dir) / aoi
+        if not path.is_file():
+            raise InputError(f"config key 'aoi': file not found: {path}")
+        frame = gpd.read_file(path)
+        if frame.crs is not None:
+            frame = frame.to_crs("EPSG:4326")
+        geometry = shapely.union_all(frame.geometry.values)
+    else:
+        west, south, east, north = (float(v) for v in aoi)
+        if not (west < east and south < north):
+            raise ConfigError(f"config key 'aoi': bbox {list(aoi)} must be [west, south, east, north]")
+        geometry = shapely.box(west, south, east, north)
+    if geometry.is_empty or geometry.area == 0:
+        raise ConfigError("config key 'aoi': the area of interest is empty")
+    west, south, east, north = geometry.bounds
+    if west < -180 or east > 180 or south < -90 or north > 90:
+        raise ConfigError(f"config key 'aoi': bounds {geometry.bounds} are not longitude/latitude degrees")
+    return geometry

@@ -1,0 +1,27 @@
+# Real acquisitions: ASF search (or a replayed response) and the pair table.
+
+
+checkpoint search:
+    output:
+        raw=directory("results/search"),
+        scenes="results/scenes.csv",
+        pairs="results/pairs.csv",
+        report="results/search_report.json",
+    log:
+        "logs/search/search.log",
+    benchmark:
+        "results/benchmarks/search/search.tsv"
+    conda:
+        "../../envs/core.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=15,
+    params:
+        aoi=lookup(dpath="aoi", within=config),
+        tracks=lookup(dpath="tracks", within=config),
+        baselines_days=lookup(dpath="baselines_days", within=config),
+        period=lookup(dpath="period", within=config),
+        search=lookup(dpath="search", within=config),
+    script:
+        "../scripts/search.py"
