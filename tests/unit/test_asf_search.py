@@ -147,3 +147,47 @@ def test_aoi_forms(tmp_path):
     assert from_file.symmetric_difference(box).area < 1e-3 * box.area
     with pytest.raises(InputError, match="file not found"):
         aoi_geometry("nowhere.geojson")
+
+
+def test_live_search_asks_asf_the_right_questions(monkeypatch, tmp_path):
+    """A stand-in for asf_search.search checks each query and answers from the recorded records."""
+    import asf_search
+
+    items = json.loads((FIXTURES / "valais_umm.json").read_text())
+    queries = []
+
+    def fake_search(**query):
+        queries.append(query)
+        assert query["processingLevel"] == asf_search.PRODUCT_TYPE.SLC
+        assert query["beamMode"] == asf_search.BEAMMODE.IW
+        assert query["platform"] == [asf_search.PLATFORM.SENTINEL1]
+        assert query["intersectsWith"].startswith("POLYGON")
+        assert query["start"].date() == dt.date(2018, 7, 15) and query["end"].date() == dt.date(2018, 9, 30)
+        wanted = (query["relativeOrbit"], query["flightDirection"])
+        products = [asf_search.ASFProduct(item) for item in items]
+        return asf_search.ASFSearchResults(
+            [p for p in products if (p.properties["pathNumber"], p.properties["flightDirection"]) == wanted]
+        )
+
+    monkeypatch.setattr(asf_search, "search", fake_search)
+    config = valais_config(FIXTURES / "valais_umm.json")
+    config["search"]["response"] = None
+    live = search(config)
+    assert [(q["relativeOrbit"], q["flightDirection"]) for q in queries] == [
+        (88, "ASCENDING"),
+        (66, "DESCENDING"),
+    ]
+    assert {p.pair_id for p in live.pairs} == expected_pair_ids()
+    write_search(
+        live,
+        raw_dir=tmp_path / "raw",
+        scenes_csv=tmp_path / "s.csv",
+        pairs_csv=tmp_path / "p.csv",
+        report_json=tmp_path / "r.json",
+    )
+    # what the live run saved replays to the same pairs
+    replayed = search(valais_config(tmp_path / "raw" / "records.geojson"))
+    assert [p.pair_id for p in replayed.pairs] == [p.pair_id for p in live.pairs]
+    assert sorted((tmp_path / "raw").iterdir()) == sorted(
+        tmp_path / "raw" / name for name in ("A088.geojson", "D066.geojson", "records.geojson")
+    )
