@@ -160,7 +160,11 @@ def visible_patterns(
     grid: Grid,
     coherence_map: NDArray[np.float32],
 ) -> gpd.GeoDataFrame:
-    """The movements an expert could map in this pair, with their class."""
+    """The movements an expert could map in this pair, with their class.
+
+    ``coherence_map`` is the coherence of the signal on the product grid, independent of
+    its phase pattern (the motion's own decorrelation lowers it; its fringes do not).
+    """
     rules = config["synthetic"]["truth"]
     east, north = grid.centres()
     body_id = sample_nearest(ground.grid, ground.movement_id, east, north, fill=0)
@@ -248,8 +252,12 @@ def pair_truth(
         boxcar(power, window), looks
     )
     coherence_map = geocode(window_coherence, line, sample, looks).astype(np.float32)
+    # the coherence of the signal itself, whatever its phase pattern: what decides whether an
+    # expert can read the fringes (dense fringes lower the window estimate, not readability)
+    signal_coherence = multilook(boxcar(np.abs(expected) / power, window), looks)
+    readability = geocode(signal_coherence, line, sample, looks).astype(np.float32)
     phase = np.angle(geocode(multilook(flattened, looks), line, sample, looks)).astype(np.float32)
     phase[phase == -np.float32(np.pi)] = np.float32(np.pi)
     phase[~np.isfinite(coherence_map)] = np.nan
-    patterns = visible_patterns(config, ground, context, pair, grid, coherence_map)
+    patterns = visible_patterns(config, ground, context, pair, grid, readability)
     return PairTruth(phase, np.clip(coherence_map, 0, 1), patterns)
