@@ -176,3 +176,22 @@ def test_missing_credentials_stop_with_instructions(loopback_run):
     lines = [line for line in result.stderr.splitlines() if line.startswith("massmove: error:")]
     assert lines and "HTTP 401" in lines[0] and "EARTHDATA_TOKEN" in lines[0]
     assert not list((run_dir / "resources/slc").glob("*.zip"))
+
+
+def test_live_search_checkpoint_expands_the_downloads(tmp_path):
+    """After a search has run, the live (checkpoint) path reads its pair table for the downloads."""
+    replay = tmp_path / "replay.yaml"
+    replay.write_text(yaml.safe_dump({"search": {"response": str(FIXTURES / "valais_umm.json")}}))
+    valais = str(REPO / "config/examples/valais.yaml")
+    assert (
+        run(tmp_path, "--configfile", valais, str(replay), "--cores", "1", "--until", "search").returncode
+        == 0
+    )
+    # now without search.response: no query (the checkpoint's outputs exist), 30 scenes to fetch
+    result = run(tmp_path, "--configfile", valais, "--cores", "2", "-n", "--rerun-triggers", "mtime")
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = result.stdout + result.stderr
+    counts = dict(
+        line.split()[:2] for line in out.splitlines() if line.split()[:1] in (["download"], ["orbit"])
+    )
+    assert counts == {"download": "30", "orbit": "30"}
