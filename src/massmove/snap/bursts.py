@@ -1,0 +1,142 @@
+"""Bursts of Sentinel-1 IW SLC products from their annotation XML, selected by AOI and matched
+between acquisitions by ground position (ESA burst IDs), not by index.
+
+The burst ID follows the Sentinel-1 Level-1 Detailed Algorithm Definition (DI-MPC-IPFDPM):
+``1 + floor((t_b - t_anx + (relative_orbit - 1) * T_orb - T_pre) / T_beam)`` with ``t_b`` the
+burst centre time, ``t_anx`` the ascending node time, ``T_orb = 12 days / 175``,
+``T_pre = 2.299849 s`` and ``T_beam = 2.758273 s`` (IW). Bursts imaging the same ground in two
+acquisitions of a track share their ID even when the products start at different bursts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import gzip
+import math
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from pathlib import Path
+
+import shapely
+
+from massmove.errors import InputError
+
+T_ORB_S = 12 * 24 * 3600 / 175
+T_PRE_S = 2.299849
+T_BEAM_S = 2.758273
+ORBIT_OFFSET = {"S1A": 73, "S1B": 27, "S1C": 172, "S1D": 103}  # relative = (absolute - offset) % 175 + 1
+
+
+@dataclasses.dataclass(frozen=True)
+class Burst:
+    """One burst of one subswath."""
+
+    swath: str
+    index: int  # position in the product's burst list (0-based)
+    burst_id: int  # ESA relative burst ID: the same ground in every acquisition of the track
+    azimuth_time: dt.datetime
+    footprint: shapely.Polygon  # longitude/latitude
+
+
+@dataclasses.dataclass(frozen=True)
+class SwathAnnotation:
+    """What burst selection needs from one annotation file."""
+
+    path: Path
+    mission: str
+    swath: str
+    polarisation: str
+    direction: str
+    relative_orbit: int
+    bursts: tuple[Burst, ...]
+
+
+def _time(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
+
+
+def burst_id(burst_centre: dt.datetime, ascending_node: dt.datetime, relative_orbit: int) -> int:
+    """ESA relative burst ID of an IW burst.
+
+    Examples
+    --------
+    >>> anx = dt.datetime(2021, 4, 1, 4, 49, 55, 637823)
+    >>> burst_id(anx + dt.timedelta(seconds=2194.0), anx, 168)
+    359499
+    """
+    since_anx = (burst_centre - ascending_node).total_seconds() + (relative_orbit - 1) * T_ORB_S
+    return 1 + math.floor((since_anx - T_PRE_S) / T_BEAM_S)
+
+
+def read_annotation(path: str | Path) -> SwathAnnotation:
+    """Parse an IW SLC annotation file (plain or gzip-compressed XML)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"annotation not found: {path}")
+    try:
+        data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+        root = ET.fromstring(data)
+        header = root.find("adsHeader")
+        mission = header.findtext("missionId")
+        swath = header.findtext("swath")
+        absolute_orbit = int(header.findtext("absoluteOrbitNumber"))
+        anx = _time(root.findtext("imageAnnotation/imageInformation/ascendingNodeTime"))
+        interval = float(root.findtext("imageAnnotation/imageInformation/azimuthTimeInterval"))
+        lines_per_burst = int(root.findtext("swathTiming/linesPerBurst"))
+        points = [
+            (
+                int(p.findtext("line")),
+                int(p.findtext("pixel")),
+                float(p.findtext("longitude")),
+                float(p.findtext("latitude")),
+            )
+            for p in root.iter("geolocationGridPoint")
+        ]
+        burst_nodes = list(root.find("swathTiming/burstList"))
+        direction = root.findtext("generalAnnotation/productInformation/pass").lower()
+        polarisation = header.findtext("polarisation")
+    except (AttributeError, TypeError, ValueError, ET.ParseError, OSError) as err:
+        raise InputError(f"{path}: not a readable Sentinel-1 SLC annotation ({err})") from err
+    if not burst_nodes or not mission or mission not in ORBIT_OFFSET:
+        raise InputError(f"{path}: no burst list, or unknown mission {mission!r}")
+    relative_orbit = (absolute_orbit - ORBIT_OFFSET[mission]) % 175 + 1
+    grid_lines = sorted({line for line, _, _, _ in points})
+    bursts = []
+    for index, node in enumerate(burst_nodes):
+        start = _time(node.findtext("azimuthTime"))
+        centre = start + dt.timedelta(seconds=lines_per_burst * interval / 2)
+        top = min(grid_lines, key=lambda line: abs(line - index * lines_per_burst))
+        bottom = min(grid_lines, key=lambda line: abs(line - (index + 1) * lines_per_burst))
+        upper = sorted((px, lon, lat) for line, px, lon, lat in points if line == top)
+        lower = sorted((px, lon, lat) for line, px, lon, lat in points if line == bottom)
+        ring = [(lon, lat) for _, lon, lat in upper] + [(lon, lat) for _, lon, lat in reversed(lower)]
+        bursts.append(
+            Burst(swath, index, burst_id(centre, anx, relative_orbit), start, shapely.Polygon(ring))
+        )
+    return SwathAnnotation(path, mission, swath, polarisation, direction, relative_orbit, tuple(bursts))
+
+
+def select_bursts(annotations: Sequence[SwathAnnotation], aoi: shapely.Geometry) -> dict[str, list[Burst]]:
+    """Per subswath, the bursts whose footprint intersects the AOI (subswaths without any left out)."""
+    selected = {a.swath: [b for b in a.bursts if b.footprint.intersects(aoi)] for a in annotations}
+    selected = {swath: bursts for swath, bursts in selected.items() if bursts}
+    if not selected:
+        names = ", ".join(a.path.name for a in annotations)
+        raise InputError(f"{names}: no burst covers the AOI {tuple(round(v, 4) for v in aoi.bounds)}")
+    return selected
+
+
+def match_bursts(reference: Sequence[Burst], secondary: Sequence[Burst]) -> list[tuple[Burst, Burst]]:
+    """Pair the reference bursts with the secondary bursts over the same ground (same burst ID).
+
+    Raises
+    ------
+    InputError
+        The secondary lacks bursts the reference needs (named by ID).
+    """
+    by_id = {b.burst_id: b for b in secondary}
+    missing = [b.burst_id for b in reference if b.burst_id not in by_id]
+    if missing:
+        raise InputError(f"the secondary product lacks bursts {missing} of subswath {reference[0].swath}")
+    return [(b, by_id[b.burst_id]) for b in reference]
