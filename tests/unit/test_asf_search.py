@@ -42,6 +42,17 @@ def expected_pair_ids() -> set[str]:
     return ids
 
 
+def write_outputs(outcome, directory: Path) -> None:
+    """write_search into ``directory`` (raw/, scenes.csv, pairs.csv, report.json)."""
+    write_search(
+        outcome,
+        raw_dir=directory / "raw",
+        scenes_csv=directory / "scenes.csv",
+        pairs_csv=directory / "pairs.csv",
+        report_json=directory / "report.json",
+    )
+
+
 def test_the_shared_real_record_parses():
     if not SHARED.is_file():
         pytest.skip("shared fixtures not beside the checkout")
@@ -104,27 +115,15 @@ def test_aoi_outside_every_pass_is_reported_and_no_pair_is_an_error(tmp_path):
     assert outcome.pairs == []
     assert {u["track"] for u in outcome.report.uncovered_aoi} == {"A088", "D066"}
     with pytest.raises(Exception, match="found no pair"):
-        write_search(
-            outcome,
-            raw_dir=tmp_path / "raw",
-            scenes_csv=tmp_path / "s.csv",
-            pairs_csv=tmp_path / "p.csv",
-            report_json=tmp_path / "r.json",
-        )
-    assert not (tmp_path / "p.csv").exists()
+        write_outputs(outcome, tmp_path)
+    assert not (tmp_path / "pairs.csv").exists()
 
 
 def test_written_tables(tmp_path):
     import pandas as pd
 
     outcome = search(valais_config(FIXTURES / "valais_umm.json"))
-    write_search(
-        outcome,
-        raw_dir=tmp_path / "raw",
-        scenes_csv=tmp_path / "scenes.csv",
-        pairs_csv=tmp_path / "pairs.csv",
-        report_json=tmp_path / "report.json",
-    )
+    write_outputs(outcome, tmp_path)
     pairs = pd.read_csv(tmp_path / "pairs.csv")
     assert set(pairs["pair_id"]) == expected_pair_ids()
     row = pairs[pairs["pair_id"] == "A088_20180726_20180807"].iloc[0]
@@ -178,13 +177,7 @@ def test_live_search_asks_asf_the_right_questions(monkeypatch, tmp_path):
         (66, "DESCENDING"),
     ]
     assert {p.pair_id for p in live.pairs} == expected_pair_ids()
-    write_search(
-        live,
-        raw_dir=tmp_path / "raw",
-        scenes_csv=tmp_path / "s.csv",
-        pairs_csv=tmp_path / "p.csv",
-        report_json=tmp_path / "r.json",
-    )
+    write_outputs(live, tmp_path)
     # what the live run saved replays to the same pairs
     replayed = search(valais_config(tmp_path / "raw" / "records.geojson"))
     assert [p.pair_id for p in replayed.pairs] == [p.pair_id for p in live.pairs]
