@@ -197,12 +197,9 @@ def download_stage(
 ) -> None:
     """Download one SLC, resuming and verifying size and md5."""
     from massmove.asf.download import download_verified, earthdata_session
-    from massmove.asf.search import scene_table
+    from massmove.asf.search import scene_row
 
-    scenes = scene_table(scenes_csv)
-    if scene_id not in scenes.index:
-        raise InputError(f"{scenes_csv}: no scene {scene_id}")
-    row = scenes.loc[scene_id]
+    row = scene_row(scenes_csv, scene_id)
     params = config["download"]
     download_verified(
         str(row["url"]),
@@ -229,9 +226,9 @@ def orbit_stage(
     import datetime as dt
 
     from massmove.asf.orbits import fetch_orbit
-    from massmove.asf.search import scene_table
+    from massmove.asf.search import scene_row
 
-    row = scene_table(scenes_csv).loc[scene_id]
+    row = scene_row(scenes_csv, scene_id)
     local = config["orbits"]["path"]
     if local is not None and not Path(local).is_absolute():
         local = Path(base_dir) / local

@@ -148,3 +148,11 @@ def scene_table(scenes_csv: str | Path) -> pd.DataFrame:
     if not path.is_file():
         raise InputError(f"scene table not found: {path}")
     return pd.read_csv(path).set_index("scene_id")
+
+
+def scene_row(scenes_csv: str | Path, scene_id: str) -> pd.Series:
+    """The row of one scene in ``results/scenes.csv``; the scene must be there."""
+    scenes = scene_table(scenes_csv)
+    if scene_id not in scenes.index:
+        raise InputError(f"{scenes_csv}: no scene {scene_id}")
+    return scenes.loc[scene_id]

@@ -91,8 +91,10 @@ def process_pair(
     simulated = simulated_interferometric_phase(
         ref_geom, sec_geom, dem_m, dem_grid, radar_bounds, params["dem_densify_m"]
     )
-    model_phase = np.where(np.isfinite(simulated), simulated, _pixel_model_phase(ref_geom, sec_geom, heights))
-    model_phase = np.nan_to_num(model_phase)
+    missing = ~np.isfinite(simulated)
+    if missing.any():
+        simulated[missing] = _pixel_model_phase(ref_geom, sec_geom, heights, missing)
+    model_phase = np.nan_to_num(simulated)
 
     window = (params["coherence_window"]["azimuth"], params["coherence_window"]["range"])
     coh = coherence(reference.slc, secondary_reg, window, phase_model_rad=model_phase)
@@ -127,13 +129,20 @@ def process_pair(
 
 
 def _pixel_model_phase(
-    reference: AcquisitionGeometry, secondary: AcquisitionGeometry, heights: NDArray[np.float64]
+    reference: AcquisitionGeometry,
+    secondary: AcquisitionGeometry,
+    heights: NDArray[np.float64],
+    where: NDArray[np.bool_],
 ) -> NDArray[np.float64]:
-    """Flat-earth and topographic phase at each pixel's radar-coded height (a fallback)."""
-    line, sample = np.mgrid[0 : reference.n_lines, 0 : reference.n_samples].astype(np.float64)
-    east, north = radar_to_ground(reference, line, sample, heights)
+    """Flat-earth and topographic phase of the pixels ``where`` at their radar-coded height.
+
+    The fallback for pixels that no DEM sample reached in the footprint simulation.
+    """
+    line, sample = np.nonzero(where)
+    height = heights[where]
+    east, north = radar_to_ground(reference, line, sample, height)
     range_ref = reference.near_range_m + sample * reference.range_pixel_spacing_m
-    return 4 * math.pi / reference.wavelength_m * (slant_range(secondary, east, north, heights) - range_ref)
+    return 4 * math.pi / reference.wavelength_m * (slant_range(secondary, east, north, height) - range_ref)
 
 
 def pair_geometry_tags(

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from massmove.raster import Grid
 from massmove.simulate.fields import power_law_field
@@ -62,3 +62,15 @@ def class_table(params: Mapping[str, Any], key: str) -> NDArray[np.float64]:
         LandCover.GLACIER: "glacier",
     }
     return np.array([params[names[code]][key] for code in LandCover], dtype=np.float64)
+
+
+def temporal_coherence(gamma_inf: ArrayLike, tau_days: ArrayLike, gap_days: float) -> NDArray[np.float64]:
+    """Temporal coherence after ``gap_days``: ``gamma_inf + (1 - gamma_inf) exp(-gap / tau)``.
+
+    Examples
+    --------
+    >>> float(temporal_coherence(0.2, 12.0, 12.0))
+    0.4943035529371539
+    """
+    gamma_inf = np.asarray(gamma_inf, dtype=np.float64)
+    return gamma_inf + (1 - gamma_inf) * np.exp(-gap_days / np.asarray(tau_days, dtype=np.float64))

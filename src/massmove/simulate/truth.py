@@ -38,7 +38,7 @@ from massmove.pairs import Pair
 from massmove.raster import Grid, expanded_bounds, sample_nearest, sample_on_grid
 from massmove.simulate.ground import Ground
 from massmove.simulate.imaging import TrackContext, acquisition_delay, deterministic_phase, hamming_response
-from massmove.simulate.landcover import class_table
+from massmove.simulate.landcover import class_table, temporal_coherence
 from massmove.simulate.scatterers import iterate_chunks
 from massmove.splat import accumulate_rows
 
@@ -74,7 +74,7 @@ def expected_interferogram_radar(
     for chunk in iterate_chunks(config, ground, context.layout, context.fields, oversampling=oversampling):
         line, sample, phase_ref = deterministic_phase(context, ground, chunk, orbit_ref.true, ref, delay_ref)
         _, _, phase_sec = deterministic_phase(context, ground, chunk, orbit_sec.true, sec, delay_sec)
-        temporal = chunk.gamma_inf + (1 - chunk.gamma_inf) * np.exp(-gap_days / chunk.tau_days)
+        temporal = temporal_coherence(chunk.gamma_inf, chunk.tau_days, gap_days)
         accumulate_rows(
             numerator,
             line[:, 0],
@@ -139,8 +139,9 @@ def background_coherence(
     east, north = grid.centres()
     cls = sample_nearest(ground.grid, ground.landcover, east, north, fill=0)
     gap_days = (pair.secondary.start_utc - pair.reference.start_utc).total_seconds() / 86400.0
-    gamma_inf = class_table(cover, "gamma_inf")[cls]
-    temporal = gamma_inf + (1 - gamma_inf) * np.exp(-gap_days / class_table(cover, "tau_days")[cls])
+    temporal = temporal_coherence(
+        class_table(cover, "gamma_inf")[cls], class_table(cover, "tau_days")[cls], gap_days
+    )
     cos_local = np.clip(sample_on_grid(ground.grid, context.fields.cos_local_incidence, east, north), 0, None)
     _, cos_inc = context.layout.incidence_sin_cos
     snr = (
