@@ -12,6 +12,8 @@ if config["source"] == "synthetic":
 
     include: "workflow/rules/simulate.smk"
     include: "workflow/rules/interferogram.smk"
+    include: "workflow/rules/model.smk"
+    include: "workflow/rules/detect.smk"
 
 
 if config["source"] == "asf":

@@ -38,5 +38,10 @@ def script_logging(log_path: str | Path) -> Iterator[logging.Logger]:
             handle.flush()
             sys.stderr = console
             raise SystemExit(1) from None
+        except Exception:
+            # anything else is a bug: its traceback belongs in the log, not in a closed stream
+            logger.exception("unexpected error")
+            handle.flush()
+            raise
         finally:
             sys.stderr = console

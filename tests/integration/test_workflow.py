@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -40,6 +41,19 @@ TINY = {
     "tracks": ["A088", "D066"],
     "baselines_days": [12],
     "synthetic": {"seed": 31337, "extent_km": [3.0, 3.0], "margin_m": 300.0},
+    # a small ensemble trained briefly on one small training scene: tests the chain, not the skill
+    "train": {
+        "synthetic_seeds": [31338],
+        "epochs": 1,
+        "patch_px": 64,
+        "stride_px": 16,
+        "fold_block_px": 128,
+        "negative_share": 1.0,
+        "hard_negative_share": 1.0,
+        "batch_size": 8,
+    },
+    "model": {"ensemble_size": 2},
+    "segment": {"chunk_px": 128, "stride_px": 32},
 }
 
 
@@ -64,20 +78,28 @@ def test_lint_is_clean():
 
 def test_default_dry_run_lists_every_job(tmp_path):
     result = snakemake(tmp_path, "-n", "--quiet", "rules")
-    counts = dict(
-        line.split()[:2]
-        for line in result.stdout.splitlines()
-        if line.split()
-        and line.split()[0]
-        in {"simulate", "simulate_ground", "simulate_truth", "interferogram", "pair_table"}
-    )
+    counts = job_counts(result.stdout)
     assert counts == {
-        "simulate": "6",
-        "simulate_ground": "1",
-        "simulate_truth": "4",
-        "interferogram": "4",
-        "pair_table": "1",
+        "simulate": 6,
+        "simulate_ground": 1,
+        "simulate_truth": 4,
+        "interferogram": 4,
+        "pair_table": 1,
+        "training_scene": 2,
+        "train": 5,
+        "segment": 4,
+        "vectorise": 4,
+        "merge_detections": 1,
+        "all": 1,
+        "total": 33,
     }
+
+
+def job_counts(dry_run_stdout: str) -> dict[str, int]:
+    """Jobs per rule from the job-stats table of a dry run."""
+    lines = dry_run_stdout.split("Job stats:")[1].splitlines()
+    rows = [line.split() for line in lines[3:]]
+    return {row[0]: int(row[1]) for row in rows[: next(i for i, r in enumerate(rows) if not r)]}
 
 
 @pytest.fixture(scope="module")
@@ -163,3 +185,70 @@ def test_missing_slc_store_is_named(tiny_run, tmp_path):
     assert result.returncode != 0
     assert "resources/slc/SYN_D066_20180801T053350.zarr" in result.stdout + result.stderr
     assert not (run_dir / "results/interferograms/D066_20180801_20180813.tif").exists()
+
+
+@pytest.mark.slow
+def test_tiny_run_trains_an_ensemble_and_detects(tiny_run):
+    members = [tiny_run / f"results/models/fold{k}" for k in range(2)]
+    records = [json.loads((m / "massmove.json").read_text()) for m in members]
+    assert [r["fold"] for r in records] == [0, 1]
+    assert records[0]["data_digest"] == records[1]["data_digest"]
+    assert records[0]["channels"] == ["cos_phase", "sin_phase", "coherence"] and records[0]["patch_px"] == 64
+    assert not set(map(tuple, records[0]["validation_blocks"])) & set(
+        map(tuple, records[1]["validation_blocks"])
+    )
+    assert all(0 <= r["validation"]["iou"] <= 1 and len(r["history"]) == 1 for r in records)
+    assert all((m / "config.json").is_file() and (m / "model.safetensors").is_file() for m in members)
+    for pair_id in ("A088_20180801_20180813", "D066_20180801_20180813"):
+        likelihood = tiny_run / f"results/likelihood/{pair_id}.tif"
+        valid, errors, _ = cog_validate(str(likelihood))
+        assert valid, errors
+        with (
+            rasterio.open(likelihood) as src,
+            rasterio.open(tiny_run / f"results/interferograms/{pair_id}.tif") as ifg,
+        ):
+            assert src.descriptions == ("likelihood_mean", "likelihood_spread")
+            assert src.transform == ifg.transform and src.crs == ifg.crs
+            mean, spread, phase = src.read(1), src.read(2), ifg.read(1)
+            tags = src.tags()
+        assert tags["checkpoint_digests"].split(",") == [r["weights_sha256"] for r in records]
+        assert tags["pair_id"] == pair_id
+        assert np.array_equal(np.isnan(mean), np.isnan(phase))
+        assert np.nanmin(mean) >= 0 and np.nanmax(mean) <= 1 and np.nanmin(spread) >= 0
+        detections = gpd.read_file(tiny_run / f"results/detections/{pair_id}.gpkg")
+        assert {"pair_id", "track", "baseline_days", "area_m2", "likelihood_mean", "likelihood_max",
+                "spread_mean"} <= set(detections.columns)  # fmt: skip
+        if len(detections):
+            assert (detections["likelihood_max"] >= 0.5).all() and (detections["area_m2"] >= 1500).all()
+            np.testing.assert_allclose(detections["area_m2"], detections.area)
+    merged = gpd.read_file(tiny_run / "results/detections.gpkg")
+    assert {"n_pairs", "n_geometries", "pairs", "tracks", "area_m2"} <= set(merged.columns)
+    assert merged.crs.to_epsg() == 2056
+
+
+@pytest.mark.slow
+def test_operators_ensemble_skips_training(tiny_run, tmp_path):
+    members = [str(tiny_run / f"results/models/fold{k}") for k in range(2)]
+    config = {**TINY, "model": {"ensemble_size": 2, "checkpoints": members}}
+    (tmp_path / "ops.yaml").write_text(yaml.safe_dump(config))
+    counts = job_counts(snakemake(tmp_path, "--configfile", str(tmp_path / "ops.yaml"), "-n").stdout)
+    assert "train" not in counts and "training_scene" not in counts and counts["segment"] == 2
+
+
+@pytest.mark.slow
+def test_member_expecting_other_channels_stops_segmentation(tiny_run, tmp_path):
+    run_dir = tmp_path / "copy"
+    shutil.copytree(tiny_run, run_dir, symlinks=True)
+    pair_id = "A088_20180801_20180813"
+    (run_dir / f"results/likelihood/{pair_id}.tif").unlink()
+    metadata = run_dir / "results/models/fold1/massmove.json"
+    record = json.loads(metadata.read_text())
+    metadata.write_text(json.dumps({**record, "channels": ["cos_phase", "sin_phase"]}))
+    target = f"results/likelihood/{pair_id}.tif"
+    result = snakemake(
+        run_dir, target, "--configfile", str(run_dir / CONFIG_NAME), "--allowed-rules", "segment", check=False
+    )
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.startswith("massmove: error:")]
+    assert len(lines) == 1 and "fold1" in lines[0] and "expects channels" in lines[0], result.stderr[-3000:]
+    assert not (run_dir / f"results/likelihood/{pair_id}.tif").exists()

@@ -51,6 +51,8 @@ if config["source"] == "asf":
 
 wildcard_constraints:
     pair=r"[AD]\d{3}_\d{8}_\d{8}",
+    seed=r"\d+",
+    fold=r"\d+",
     scene=r"SYN_[AD]\d{3}_\d{8}T\d{6}|S1[ABCD]_IW_SLC__1S\w+",
 
 
@@ -75,6 +77,8 @@ def get_final_outputs(wildcards):
     if config["source"] == "synthetic":
         outputs += expand("results/interferograms/{pair}.tif", pair=sorted(PAIRS))
         outputs += expand("results/truth/{pair}.gpkg", pair=sorted(PAIRS))
+        outputs += expand("results/detections/{pair}.gpkg", pair=sorted(PAIRS))
+        outputs += ["results/detections.gpkg"]
     else:
         # interferograms of real acquisitions need the SNAP engine, not part of this release
         scenes = get_asf_scenes()
@@ -92,3 +96,35 @@ def get_reference_slc(wildcards):
 def get_secondary_slc(wildcards):
     """SLC store of the pair's secondary acquisition."""
     return f"resources/slc/{PAIRS[wildcards.pair].secondary.scene_id}.zarr"
+
+
+def get_training_scenes(wildcards):
+    """Synthetic training scenes (source synthetic only; other ground than the detection scene)."""
+    if config["source"] != "synthetic":
+        return []
+    return expand(
+        "resources/training/seed{seed}", seed=config["train"]["synthetic_seeds"]
+    )
+
+
+def get_labelled_files(wildcards):
+    """Labelled interferograms and label files listed in train.labelled."""
+    return [
+        p
+        for entry in config["train"]["labelled"]
+        for p in (entry["interferogram"], entry["labels"])
+    ]
+
+
+def get_ensemble(wildcards):
+    """The operators' ensemble (model.checkpoints) or the members this run trains."""
+    if config["model"]["checkpoints"]:
+        return list(config["model"]["checkpoints"])
+    return expand(
+        "results/models/fold{fold}", fold=range(config["model"]["ensemble_size"])
+    )
+
+
+def get_pair_detections(wildcards):
+    """Detections of every pair."""
+    return expand("results/detections/{pair}.gpkg", pair=sorted(PAIRS))

@@ -1,0 +1,1 @@
+"""Detections: polygons from the likelihood raster, and their merge across pairs."""

@@ -1,0 +1,48 @@
+"""Workflow stages of the detections: vectorise one pair, merge all pairs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+
+from massmove.detect.vectorise import detection_polygons, merge_detections
+from massmove.errors import InputError
+from massmove.io.raster_io import read_bands
+from massmove.io.vector import write_gpkg
+
+log = logging.getLogger(__name__)
+
+
+def vectorise_stage(
+    config: Mapping[str, Any], likelihood_tif: str | Path, detections_gpkg: str | Path
+) -> None:
+    """Polygons of one pair's likelihood raster (``detection`` section of the config)."""
+    bands, grid, tags = read_bands(likelihood_tif)
+    for name in ("likelihood_mean", "likelihood_spread"):
+        if name not in bands:
+            raise InputError(f"{likelihood_tif}: no band {name!r}; not a likelihood raster")
+    detection = config["detection"]
+    frame = detection_polygons(
+        bands["likelihood_mean"],
+        bands["likelihood_spread"],
+        grid,
+        tags,
+        threshold=detection["threshold"],
+        min_area_m2=detection["min_area_m2"],
+    )
+    log.info("%s: %d detections", tags.get("pair_id", likelihood_tif), len(frame))
+    write_gpkg(detections_gpkg, frame, layer="detections")
+
+
+def merge_stage(
+    config: Mapping[str, Any], detection_gpkgs: Sequence[str | Path], merged_gpkg: str | Path
+) -> None:
+    """Merge the detections of every pair into ``results/detections.gpkg``."""
+    layers = [gpd.read_file(path, engine="pyogrio") for path in detection_gpkgs]
+    merged = merge_detections(layers, config["crs"])
+    log.info("%d detected areas from %d pairs", len(merged), len(layers))
+    write_gpkg(merged_gpkg, merged, layer="detections")

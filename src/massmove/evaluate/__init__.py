@@ -1,0 +1,1 @@
+"""Scores of detections against reference polygons."""

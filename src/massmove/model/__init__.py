@@ -1,0 +1,1 @@
+"""The segmentation ensemble: input channels, patch datasets, training, checkpoints, inference."""

@@ -1,0 +1,47 @@
+"""Label-preserving augmentation of input batches (torch, seeded)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+
+def augment_batch(
+    inputs: torch.Tensor,
+    labels: torch.Tensor,
+    valid: torch.Tensor,
+    channels: Sequence[str],
+    generator: torch.Generator,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Random flips, 90 degree rotations, a constant phase offset and a phase sign flip.
+
+    ``inputs`` is (n, c, h, w) with the normalised channels of :mod:`massmove.model.channels`;
+    ``labels`` and ``valid`` are (n, h, w). Adding a constant to the wrapped phase (an unknown
+    reference phase) or flipping its sign (the other look direction's convention) leaves the
+    pattern, and so the label, unchanged.
+    """
+    n = inputs.shape[0]
+    draws = torch.rand((n, 5), generator=generator)
+    out_x, out_y, out_v = [], [], []
+    for i in range(n):
+        x, y, v = inputs[i], labels[i], valid[i]
+        turns = int(draws[i, 0] * 4) % 4
+        if turns:
+            x, y, v = (torch.rot90(t, turns, dims=(-2, -1)) for t in (x, y, v))
+        if draws[i, 1] < 0.5:
+            x, y, v = (torch.flip(t, dims=(-1,)) for t in (x, y, v))
+        if draws[i, 2] < 0.5:
+            x, y, v = (torch.flip(t, dims=(-2,)) for t in (x, y, v))
+        out_x.append(x)
+        out_y.append(y)
+        out_v.append(v)
+    x = torch.stack(out_x)
+    if "cos_phase" in channels and "sin_phase" in channels:
+        c, s = channels.index("cos_phase"), channels.index("sin_phase")
+        offset = (draws[:, 3] * 2 * torch.pi).view(n, 1, 1)
+        sign = torch.where(draws[:, 4] < 0.5, -1.0, 1.0).view(n, 1, 1)
+        cos_phase, sin_phase = x[:, c].clone(), x[:, s].clone()
+        x[:, c] = cos_phase * torch.cos(offset) - sin_phase * torch.sin(offset)
+        x[:, s] = sign * (sin_phase * torch.cos(offset) + cos_phase * torch.sin(offset))
+    return x.contiguous(), torch.stack(out_y).contiguous(), torch.stack(out_v).contiguous()

@@ -1,0 +1,254 @@
+"""Tiled ensemble inference: a product opened lazily in dask chunks with a halo, overlapping
+patches on one global grid, every member on every batch, overlaps blended with a smooth window.
+
+Each output pixel receives the contributions of exactly the patches of the global patch grid
+that contain it, whichever chunk computes it, so chunk borders leave no seams and the result
+does not depend on the chunk size (up to float rounding of batched kernels).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import dask
+import dask.array as da
+import numpy as np
+import rasterio
+import rasterio.shutil
+import rioxarray
+import torch
+from numpy.typing import NDArray
+from rasterio.windows import Window
+
+from massmove.errors import ConfigError, InputError
+from massmove.io.atomic import atomic_path
+from massmove.io.raster_io import COG_BLOCKSIZE
+from massmove.model.channels import product_channels
+from massmove.model.checkpoint import load_member
+from massmove.model.network import autocast, autocast_dtype, resolve_device
+
+log = logging.getLogger(__name__)
+
+#: GDAL block cache while the likelihood COG is written, in MB (keeps memory bounded)
+GDAL_CACHE_MB = 256
+
+
+@dataclasses.dataclass
+class Ensemble:
+    """Members loaded once on their device, with what they expect."""
+
+    members: list[torch.nn.Module]
+    records: list[dict[str, Any]]
+    channels: list[str]
+    patch_px: int
+    device: torch.device
+    dtype: torch.dtype | None
+
+    @property
+    def channels_last(self) -> bool:
+        """Channels-last layout: faster convolutions with bf16 on CPUs."""
+        return self.device.type == "cpu" and self.dtype == torch.bfloat16
+
+    def predict(self, inputs: NDArray[np.float32]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """Ensemble mean and standard deviation of the likelihood of a batch (n, c, p, p)."""
+        batch = torch.from_numpy(inputs).to(self.device)
+        if self.channels_last:
+            batch = batch.contiguous(memory_format=torch.channels_last)
+        with torch.inference_mode(), autocast(self.device, self.dtype):
+            stack = torch.stack([torch.sigmoid(m(batch).float())[:, 0] for m in self.members])
+        stack = stack.cpu().numpy()
+        return stack.mean(axis=0), stack.std(axis=0)
+
+
+def load_ensemble(
+    directories: Sequence[str | Path],
+    *,
+    channels: Sequence[str],
+    patch_px: int,
+    device_name: str,
+    precision: str,
+) -> Ensemble:
+    """Load every member on the device after checking channels, patch size and weights."""
+    if not directories:
+        raise ConfigError("config key 'model.checkpoints': no ensemble member to segment with")
+    device = resolve_device(device_name)
+    dtype = autocast_dtype(device, precision)
+    members, records = [], []
+    for directory in directories:
+        network, record = load_member(directory, channels=channels, patch_px=patch_px)
+        network = network.to(device)
+        if device.type == "cpu" and dtype == torch.bfloat16:
+            network = network.to(memory_format=torch.channels_last)
+        members.append(network)
+        records.append(record)
+    return Ensemble(members, records, list(channels), patch_px, device, dtype)
+
+
+def blend_window(patch_px: int) -> NDArray[np.float32]:
+    """Separable sine-squared window; at a stride of half the patch it sums to one.
+
+    Examples
+    --------
+    >>> w = blend_window(8)
+    >>> bool(np.allclose(w[:4, :4] + w[4:, :4] + w[:4, 4:] + w[4:, 4:], 1.0))
+    True
+    """
+    ramp = np.sin(np.pi * (np.arange(patch_px) + 0.5) / patch_px) ** 2
+    return np.outer(ramp, ramp).astype(np.float32)
+
+
+def likelihood_of_block(
+    block: NDArray,
+    *,
+    ensemble: Ensemble,
+    stride_px: int,
+    batch_size: int,
+) -> NDArray[np.float32]:
+    """Mean and spread (2, h, w) of a haloed block of (phase, coherence) (2, h, w).
+
+    The block's halo is ``patch - stride`` on each side and its core starts on the global
+    patch grid, so the patches cut at ``0, stride, ...`` are the global ones.
+    """
+    patch = ensemble.patch_px
+    stack, valid = product_channels(block[0], block[1], ensemble.channels)
+    rows, cols = valid.shape
+    weight_sum = np.zeros((rows, cols), dtype=np.float64)
+    mean_sum = np.zeros((rows, cols), dtype=np.float64)
+    spread_sum = np.zeros((rows, cols), dtype=np.float64)
+    window = blend_window(patch)
+    origins = [
+        (r, c)
+        for r in range(0, rows - patch + 1, stride_px)
+        for c in range(0, cols - patch + 1, stride_px)
+        if valid[r : r + patch, c : c + patch].any()
+    ]
+    for start in range(0, len(origins), batch_size):
+        chunk = origins[start : start + batch_size]
+        inputs = np.stack([stack[:, r : r + patch, c : c + patch] for r, c in chunk])
+        mean, spread = ensemble.predict(inputs)
+        for (r, c), m, s in zip(chunk, mean, spread, strict=True):
+            weight_sum[r : r + patch, c : c + patch] += window
+            mean_sum[r : r + patch, c : c + patch] += window * m
+            spread_sum[r : r + patch, c : c + patch] += window * s
+    covered = valid & (weight_sum > 0)
+    safe = np.where(covered, weight_sum, 1.0)
+    out = np.full((2, rows, cols), np.nan, dtype=np.float32)
+    out[0][covered] = (mean_sum / safe)[covered]
+    out[1][covered] = (spread_sum / safe)[covered]
+    return out
+
+
+def _band_index(path: Path, name: str) -> int:
+    with rasterio.open(path) as src:
+        if name not in src.descriptions:
+            raise InputError(f"{path}: no band {name!r} (bands: {', '.join(map(str, src.descriptions))})")
+        return src.descriptions.index(name)
+
+
+def likelihood_array(
+    product_tif: str | Path, ensemble: Ensemble, *, chunk_px: int, stride_px: int, batch_size: int
+) -> tuple[da.Array, dict[str, Any]]:
+    """The lazy likelihood (2, rows, cols) of a product, and the product's profile."""
+    path = Path(product_tif)
+    if not path.is_file():
+        raise InputError(f"interferogram not found: {path}")
+    patch = ensemble.patch_px
+    if stride_px > patch or patch % stride_px or chunk_px % stride_px:
+        raise ConfigError(
+            f"config key 'segment.stride_px': {stride_px} must divide the patch size {patch} and "
+            f"segment.chunk_px {chunk_px}"
+        )
+    bands = [_band_index(path, "wrapped_phase"), _band_index(path, "coherence")]
+    with rasterio.open(path) as src:
+        profile = {"crs": src.crs, "transform": src.transform, "height": src.height, "width": src.width}
+        tags = src.tags()
+    with warnings.catch_warnings():
+        # pyproj cannot describe every projection (e.g. Swiss oblique Mercator) in CF terms;
+        # the grid is taken from the raster's transform and CRS, not from CF attributes
+        warnings.filterwarnings("ignore", message="angle from rectified to skew grid", category=UserWarning)
+        source = rioxarray.open_rasterio(path, chunks={"band": -1, "y": chunk_px, "x": chunk_px}, masked=True)
+    data = source.isel(band=bands).data.astype(np.float32)
+    rows, cols = data.shape[1:]
+    # pad to whole strides so that the last chunk's core ends on the patch grid
+    pad_rows, pad_cols = -rows % stride_px, -cols % stride_px
+    data = da.pad(data, ((0, 0), (0, pad_rows), (0, pad_cols)), constant_values=np.nan)
+    data = data.rechunk({0: -1, 1: chunk_px, 2: chunk_px})
+    halo = patch - stride_px
+    likelihood = da.map_overlap(
+        likelihood_of_block,
+        data,
+        depth={0: 0, 1: halo, 2: halo},
+        boundary=np.nan,
+        dtype=np.float32,
+        ensemble=ensemble,
+        stride_px=stride_px,
+        batch_size=batch_size,
+    )
+    return likelihood[:, :rows, :cols], {**profile, "tags": tags}
+
+
+class _WindowWriter:
+    """``da.store`` target writing (band, row, col) slices into an open raster."""
+
+    def __init__(self, dataset: Any) -> None:
+        self.dataset = dataset
+        self.lock = threading.Lock()
+
+    def __setitem__(self, key: tuple[slice, slice, slice], value: NDArray) -> None:
+        window = Window.from_slices(key[1], key[2])
+        with self.lock:
+            self.dataset.write(value, window=window)
+
+
+def write_likelihood(
+    likelihood: da.Array,
+    profile: dict[str, Any],
+    out_tif: str | Path,
+    tags: dict[str, Any],
+    *,
+    workers: int,
+) -> None:
+    """Compute the likelihood chunk by chunk into a tiled GeoTIFF, then copy it to a COG,
+    atomically; memory stays bounded by the chunk size and GDAL's cache."""
+    out_tif = Path(out_tif)
+    with atomic_path(out_tif) as tmp, rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB):
+        staging = tmp.with_name(tmp.name + ".tiles.tif")
+        with rasterio.open(
+            staging,
+            "w",
+            driver="GTiff",
+            width=profile["width"],
+            height=profile["height"],
+            count=2,
+            dtype="float32",
+            crs=profile["crs"],
+            transform=profile["transform"],
+            nodata=float("nan"),
+            tiled=True,
+            blockxsize=COG_BLOCKSIZE,
+            blockysize=COG_BLOCKSIZE,
+            compress="DEFLATE",
+            BIGTIFF="IF_SAFER",
+        ) as dst:
+            with dask.config.set(scheduler="threads", num_workers=workers):
+                da.store(likelihood, _WindowWriter(dst), lock=False)
+            dst.update_tags(**{str(k): str(v) for k, v in tags.items()})
+            dst.set_band_description(1, "likelihood_mean")
+            dst.set_band_description(2, "likelihood_spread")
+        rasterio.shutil.copy(
+            staging,
+            tmp,
+            driver="COG",
+            BLOCKSIZE=COG_BLOCKSIZE,
+            COMPRESS="DEFLATE",
+            PREDICTOR="YES",
+            OVERVIEW_RESAMPLING="AVERAGE",
+            BIGTIFF="IF_SAFER",
+        )
+        staging.unlink()

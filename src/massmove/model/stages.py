@@ -1,0 +1,256 @@
+"""Workflow stages of the ensemble: training scenes, training of one member, segmentation."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from massmove import __version__
+from massmove.config import config_digest, deep_merge
+from massmove.errors import ConfigError, InputError
+from massmove.io.atomic import atomic_path
+from massmove.io.raster_io import read_bands
+from massmove.model.channels import normalisation_of
+from massmove.model.checkpoint import save_member
+from massmove.model.network import network_settings
+from massmove.model.patches import (
+    LabelledProduct,
+    assign_folds,
+    build_patch_set,
+    fold_split,
+    read_labels,
+)
+from massmove.model.train import TrainSettings, train_member
+
+log = logging.getLogger(__name__)
+
+
+def training_scene_config(config: Mapping[str, Any], seed: int) -> dict[str, Any]:
+    """The config of a synthetic training scene: the detection scene's, with another ground seed."""
+    if seed == config["synthetic"]["seed"]:
+        raise ConfigError(
+            f"config key 'train.synthetic_seeds': {seed} is the detection scene's synthetic.seed; "
+            "training scenes must show other ground"
+        )
+    return deep_merge(config, {"synthetic": {"seed": seed}})
+
+
+def training_scene_stage(config: Mapping[str, Any], seed: int, scene_dir: str | Path) -> None:
+    """Simulate a labelled training scene with the same rules and code as the detection scene:
+    ground, SLCs, truth and built-in interferograms; keep ``interferograms/{pair}.tif`` and
+    ``truth/{pair}.gpkg`` (the SLCs are intermediate and removed)."""
+    from massmove.pairs import synthetic_acquisitions, synthetic_pairs
+    from massmove.stages import (
+        interferogram_stage,
+        simulate_acquisition_stage,
+        simulate_ground_stage,
+        simulate_truth_stage,
+    )
+
+    scene_config = training_scene_config(config, seed)
+    with atomic_path(scene_dir, directory=True) as tmp:
+        work = tmp / "work"
+        ground, dem = work / "ground.zarr", work / "dem.tif"
+        simulate_ground_stage(scene_config, ground, dem, tmp / "truth" / "movements.gpkg")
+        acquisitions = [
+            a for track in scene_config["tracks"] for a in synthetic_acquisitions(scene_config, track)
+        ]
+        for acquisition in acquisitions:
+            log.info("training scene %d: SLC %s", seed, acquisition.scene_id)
+            simulate_acquisition_stage(
+                scene_config, ground, acquisition.scene_id, work / f"{acquisition.scene_id}.zarr"
+            )
+        for pair in synthetic_pairs(scene_config):
+            log.info("training scene %d: pair %s", seed, pair.pair_id)
+            simulate_truth_stage(
+                scene_config,
+                ground,
+                dem,
+                pair.pair_id,
+                tmp / "truth" / f"{pair.pair_id}.gpkg",
+                work / f"{pair.pair_id}_truth_phase.tif",
+            )
+            interferogram_stage(
+                scene_config,
+                pair.pair_id,
+                work / f"{pair.reference.scene_id}.zarr",
+                work / f"{pair.secondary.scene_id}.zarr",
+                dem,
+                tmp / "interferograms" / f"{pair.pair_id}.tif",
+            )
+        shutil.rmtree(work)
+
+
+def training_sources(
+    config: Mapping[str, Any], scene_dirs: Sequence[str | Path], base_dir: str | Path = "."
+) -> list[LabelledProduct]:
+    """Labelled products of the training scenes and of ``train.labelled``."""
+    label_class = config["train"]["label_class"]
+    sources = []
+    for scene_dir in map(Path, scene_dirs):
+        products = sorted((scene_dir / "interferograms").glob("*.tif"))
+        if not products:
+            raise InputError(f"{scene_dir}: no interferograms/*.tif (not a training scene)")
+        for product in products:
+            labels = read_labels(scene_dir / "truth" / f"{product.stem}.gpkg", label_class=label_class)
+            sources.append(LabelledProduct(product, labels, area=scene_dir.name))
+    for entry in config["train"]["labelled"]:
+        product = Path(base_dir) / entry["interferogram"]
+        labels = read_labels(
+            Path(base_dir) / entry["labels"], label_class=label_class, class_column=entry["class_column"]
+        )
+        _, grid, _ = read_bands(product)
+        # products on one grid show one ground area: their patches share folds
+        sources.append(LabelledProduct(product, labels, area=f"{grid.crs}:{grid.bounds}"))
+    if not sources:
+        raise ConfigError(
+            "config key 'train.labelled': nothing to train on; give labelled interferograms, "
+            "synthetic training seeds, or a trained ensemble in model.checkpoints"
+        )
+    return sources
+
+
+def train_stage(
+    config: Mapping[str, Any],
+    fold: int,
+    scene_dirs: Sequence[str | Path],
+    member_dir: str | Path,
+    *,
+    threads: int = 1,
+    base_dir: str | Path = ".",
+) -> None:
+    """Train ensemble member ``fold`` (of ``model.ensemble_size``) and save it."""
+    train, model = config["train"], config["model"]
+    n_folds = model["ensemble_size"]
+    if not 0 <= fold < n_folds:
+        raise ConfigError(f"fold {fold}: model.ensemble_size is {n_folds}")
+    torch.set_num_threads(threads)
+    sources = training_sources(config, scene_dirs, base_dir)
+    patches = build_patch_set(
+        sources,
+        channels=model["channels"],
+        patch_px=train["patch_px"],
+        stride_px=train["stride_px"],
+        min_valid_fraction=train["min_valid_fraction"],
+        negative_share=train["negative_share"],
+        hard_negative_share=train["hard_negative_share"],
+        seed=train["seed"],
+    )
+    folds = assign_folds(
+        patches.area_ids,
+        patches.origins,
+        patch_px=train["patch_px"],
+        block_px=train["fold_block_px"],
+        n_folds=n_folds,
+        seed=train["seed"],
+    )
+    train_index, validation_index = fold_split(
+        folds, patches.area_ids, patches.origins, fold, patch_px=train["patch_px"]
+    )
+    if len(train_index) == 0 or len(validation_index) == 0:
+        raise InputError(
+            f"fold {fold}: {len(train_index)} training and {len(validation_index)} validation patches; "
+            "more labelled data or a smaller train.fold_block_px is needed"
+        )
+    kinds = np.bincount(patches.kinds, minlength=3)
+    log.info(
+        "fold %d: %d patches (%d positive, %d random negative, %d hard negative); %d train, %d validation",
+        *(fold, len(patches), *kinds.tolist(), len(train_index), len(validation_index)),
+    )
+    network_kwargs = network_settings(model)
+    network, record = train_member(
+        patches,
+        train_index,
+        validation_index,
+        network_kwargs=network_kwargs,
+        channels=model["channels"],
+        settings=TrainSettings.from_config(train),
+        seed=train["seed"] * 1000 + fold,
+        device_name=model["device"],
+    )
+    areas = sorted({source.area for source in sources})
+    validation_blocks = sorted(
+        {
+            (areas[int(a)], *(int(v) for v in (o + train["patch_px"] // 2) // train["fold_block_px"]))
+            for a, o in zip(
+                patches.area_ids[validation_index], patches.origins[validation_index], strict=True
+            )
+        }
+    )
+    metadata = {
+        **network_kwargs,
+        "channels": list(model["channels"]),
+        "normalisation": normalisation_of(model["channels"]),
+        "patch_px": train["patch_px"],
+        "fold": fold,
+        "n_folds": n_folds,
+        "fold_block_px": train["fold_block_px"],
+        "validation_blocks": [list(b) for b in validation_blocks],
+        "training_products": sorted({str(s.product) for s in sources}),
+        "data_digest": patches.digest(),
+        "seed": train["seed"],
+        "train": dict(train),
+        "config_digest": config_digest(config),
+        "massmove_version": __version__,
+        "torch_version": torch.__version__,
+        **record,
+    }
+    save_member(network, member_dir, metadata)
+
+
+def segment_stage(
+    config: Mapping[str, Any],
+    product_tif: str | Path,
+    member_dirs: Sequence[str | Path],
+    likelihood_tif: str | Path,
+    *,
+    threads: int = 1,
+) -> None:
+    """Segment one interferogram with the ensemble; write the likelihood COG."""
+    from massmove.model.infer import likelihood_array, load_ensemble, write_likelihood
+
+    segment = config["segment"]
+    ensemble = load_ensemble(
+        member_dirs,
+        channels=config["model"]["channels"],
+        patch_px=config["train"]["patch_px"],
+        device_name=config["model"]["device"],
+        precision=segment["precision"],
+    )
+    # CPU: one torch thread per dask worker; a GPU is fed by one worker
+    workers = max(1, threads) if ensemble.device.type == "cpu" else 1
+    torch.set_num_threads(1 if ensemble.device.type == "cpu" else max(1, threads))
+    likelihood, profile = likelihood_array(
+        product_tif,
+        ensemble,
+        chunk_px=segment["chunk_px"],
+        stride_px=segment["stride_px"],
+        batch_size=segment["batch_size"],
+    )
+    tags = {
+        key: value
+        for key, value in profile["tags"].items()
+        if key in ("pair_id", "track", "direction", "reference", "secondary", "baseline_days")
+    }
+    tags.update(
+        {
+            "product": Path(product_tif).name,
+            "members": len(ensemble.members),
+            "checkpoint_digests": ",".join(r["weights_sha256"] for r in ensemble.records),
+            "device": str(ensemble.device),
+            "precision": str(ensemble.dtype).replace("torch.", "") if ensemble.dtype else "float32",
+            "config_digest": config_digest(config),
+            "massmove_version": __version__,
+        }
+    )
+    log.info(
+        "%s: %d members on %s (%s), chunks %d px",
+        *(product_tif, len(ensemble.members), ensemble.device, tags["precision"], segment["chunk_px"]),
+    )
+    write_likelihood(likelihood, profile, likelihood_tif, tags, workers=workers)

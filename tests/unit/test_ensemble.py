@@ -1,0 +1,159 @@
+"""Ensemble members: augmentation, deterministic training, checkpoints, tiled inference."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+import torch
+
+from massmove.errors import CorruptInputError, InputError
+from massmove.model.augment import augment_batch
+from massmove.model.checkpoint import METADATA, WEIGHTS, load_member, save_member
+from massmove.model.infer import Ensemble, blend_window, likelihood_of_block
+from massmove.model.network import build_network
+from massmove.model.patches import PatchSet
+from massmove.model.train import TrainSettings, train_member
+
+CHANNELS = ["cos_phase", "sin_phase", "coherence"]
+NETWORK = {
+    "architecture": "unetplusplus",
+    "encoder": "resnet18",
+    "decoder_channels": [16, 8, 8, 8, 8],
+    "in_channels": 3,
+}
+SETTINGS = TrainSettings(
+    epochs=2,
+    batch_size=4,
+    learning_rate=1e-3,
+    weight_decay=1e-4,
+    bce_weight=1.0,
+    dice_weight=1.0,
+    positive_weight=2.0,
+    precision="fp32",
+    crop_px=32,
+)
+
+
+def fringe_patches(n: int = 12, size: int = 64, seed: int = 0) -> PatchSet:
+    """Patches with a fringe disc (labelled) on a noisy background."""
+    rng = np.random.default_rng(seed)
+    rows, cols = np.mgrid[0:size, 0:size]
+    inputs = np.zeros((n, 3, size, size), dtype=np.float32)
+    labels = np.zeros((n, size, size), dtype=np.uint8)
+    for i in range(n):
+        r0, c0 = rng.uniform(16, size - 16, 2)
+        disc = (rows - r0) ** 2 + (cols - c0) ** 2 < 10**2
+        phase = rng.normal(0, 0.3, (size, size)) + np.where(disc, 0.8 * np.hypot(rows - r0, cols - c0), 0)
+        inputs[i, 0], inputs[i, 1], inputs[i, 2] = np.cos(phase), np.sin(phase), 1.0
+        labels[i] = disc
+    return PatchSet(
+        inputs,
+        labels,
+        np.ones_like(labels, dtype=bool),
+        np.zeros(n, dtype=np.int64),
+        np.zeros((n, 2), dtype=np.int64),
+        np.zeros(n, dtype=np.int64),
+        ["synthetic"] * n,
+    )
+
+
+def test_augmentation_keeps_labels_with_the_pattern_and_phasors_on_the_unit_circle():
+    patches = fringe_patches(8)
+    generator = torch.Generator().manual_seed(5)
+    x, y, v = augment_batch(
+        torch.from_numpy(patches.inputs), torch.from_numpy(patches.labels), torch.from_numpy(patches.valid),
+        CHANNELS, generator,
+    )  # fmt: skip
+    np.testing.assert_allclose((x[:, 0] ** 2 + x[:, 1] ** 2).numpy(), 1.0, atol=1e-5)
+    assert torch.equal(x[:, 2], torch.ones_like(x[:, 2]))
+    for i in range(8):
+        # the same geometric transform moved the label and the input: fringe energy is inside the label
+        phasor = torch.complex(x[i, 0], x[i, 1])
+        gradient = torch.abs(torch.angle(phasor[:, 1:] * torch.conj(phasor[:, :-1])))
+        inside = gradient[y[i, :, 1:].bool()].mean()
+        outside = gradient[~y[i, :, 1:].bool()].mean()
+        assert inside > 1.5 * outside
+        assert int(y[i].sum()) == int(patches.labels[i].sum())
+    # the phase offset changed the phase, not just its geometry
+    assert not torch.allclose(
+        x[:, 0].sum(dim=(1, 2)).abs(), torch.from_numpy(patches.inputs[:, 0]).sum(dim=(1, 2)).abs()
+    )
+
+
+def test_training_is_deterministic_and_learns(tmp_path):
+    patches = fringe_patches(12)
+    index = np.arange(12)
+    runs = []
+    for name in ("a", "b"):
+        network, record = train_member(
+            patches, index[:8], index[8:], network_kwargs=NETWORK, channels=CHANNELS, settings=SETTINGS,
+            seed=7, device_name="cpu",
+        )  # fmt: skip
+        save_member(network, tmp_path / name, {**NETWORK, "channels": CHANNELS, "patch_px": 64, **record})
+        runs.append(record)
+    weights = [(tmp_path / n / WEIGHTS).read_bytes() for n in ("a", "b")]
+    assert weights[0] == weights[1]
+    assert runs[0]["history"] == runs[1]["history"]
+    assert runs[0]["history"][-1]["loss"] < runs[0]["history"][0]["loss"]
+    assert runs[0]["validation"]["patches"] == 4 and runs[0]["training_patches"] == 8
+
+
+@pytest.fixture(scope="module")
+def member_dir(tmp_path_factory):
+    torch.manual_seed(0)
+    directory = tmp_path_factory.mktemp("members") / "fold0"
+    save_member(build_network(**NETWORK), directory, {**NETWORK, "channels": CHANNELS, "patch_px": 64})
+    return directory
+
+
+def test_checkpoint_roundtrip_and_refusals(member_dir, tmp_path):
+    network, record = load_member(member_dir, channels=CHANNELS, patch_px=64)
+    assert record["patch_px"] == 64 and len(record["weights_sha256"]) == 64
+    with pytest.raises(InputError, match="expects channels"):
+        load_member(member_dir, channels=["cos_phase", "sin_phase"], patch_px=64)
+    with pytest.raises(InputError, match="128 px"):
+        load_member(member_dir, channels=CHANNELS, patch_px=128)
+    with pytest.raises(InputError, match="not found"):
+        load_member(tmp_path / "nowhere", channels=CHANNELS, patch_px=64)
+    broken = tmp_path / "broken"
+    shutil.copytree(member_dir, broken)
+    data = bytearray((broken / WEIGHTS).read_bytes())
+    data[-10] ^= 0xFF
+    (broken / WEIGHTS).write_bytes(bytes(data))
+    with pytest.raises(CorruptInputError, match="sha256"):
+        load_member(broken, channels=CHANNELS, patch_px=64)
+    (broken / METADATA).write_text("{not json")
+    with pytest.raises(CorruptInputError, match="not valid JSON"):
+        load_member(broken, channels=CHANNELS, patch_px=64)
+    json.loads((member_dir / METADATA).read_text())  # the original is untouched
+
+
+def test_blend_window_is_a_partition_of_unity_at_half_stride():
+    window = blend_window(16)
+    total = np.zeros((48, 48))
+    for r in range(0, 33, 8):
+        for c in range(0, 33, 8):
+            total[r : r + 16, c : c + 16] += window
+    np.testing.assert_allclose(total[8:40, 8:40], 1.0, atol=1e-6)
+
+
+def test_tiled_likelihood_does_not_depend_on_the_chunking(member_dir):
+    network, record = load_member(member_dir, channels=CHANNELS, patch_px=64)
+    ensemble = Ensemble([network, network], [record, record], CHANNELS, 64, torch.device("cpu"), None)
+    rng = np.random.default_rng(1)
+    phase = np.angle(np.exp(1j * rng.normal(0, 2, (2 * 32 + 128, 2 * 32 + 128)))).astype(np.float32)
+    coherence = rng.uniform(0, 1, phase.shape).astype(np.float32)
+    phase[40:50, 100:120] = np.nan
+    block = np.stack([phase, coherence])
+    whole = likelihood_of_block(block, ensemble=ensemble, stride_px=32, batch_size=7)
+    # the same core (pixels 32..160) computed as two halves, each with its own 32 px halo
+    top = likelihood_of_block(block[:, : 32 + 64 + 32], ensemble=ensemble, stride_px=32, batch_size=3)
+    bottom = likelihood_of_block(block[:, 64:], ensemble=ensemble, stride_px=32, batch_size=5)
+    stitched = np.concatenate([top[:, 32:96], bottom[:, 32:96]], axis=1)
+    np.testing.assert_allclose(stitched, whole[:, 32:160], atol=1e-5)
+    assert np.isnan(whole[0, 40:50, 100:120]).all() and np.isfinite(whole[0, 32:40]).all()
+    # two identical members: no spread
+    np.testing.assert_allclose(np.nan_to_num(whole[1]), 0.0, atol=1e-6)

@@ -1,0 +1,68 @@
+# The segmentation ensemble: synthetic training scenes, one member per fold, segmentation.
+
+
+rule training_scene:
+    output:
+        scene=directory("resources/training/seed{seed}"),
+    log:
+        "logs/training_scene/seed{seed}.log",
+    benchmark:
+        "results/benchmarks/training_scene/seed{seed}.tsv"
+    conda:
+        "../../envs/core.yaml"
+    threads: 1
+    resources:
+        mem_mb=6000,
+        runtime=30,
+    params:
+        synthetic=lookup(dpath="synthetic", within=config),
+        interferogram=lookup(dpath="interferogram", within=config),
+    script:
+        "../scripts/training_scene.py"
+
+
+rule train:
+    input:
+        scenes=get_training_scenes,
+        labelled=get_labelled_files,
+    output:
+        member=directory("results/models/fold{fold}"),
+    log:
+        "logs/train/fold{fold}.log",
+    benchmark:
+        "results/benchmarks/train/fold{fold}.tsv"
+    conda:
+        "../../envs/torch.yaml"
+    # one thread per member: results do not depend on --cores, members train side by side
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=120,
+    params:
+        model=lookup(dpath="model", within=config),
+        train=lookup(dpath="train", within=config),
+    script:
+        "../scripts/train.py"
+
+
+rule segment:
+    input:
+        product="results/interferograms/{pair}.tif",
+        members=get_ensemble,
+    output:
+        likelihood="results/likelihood/{pair}.tif",
+    log:
+        "logs/segment/{pair}.log",
+    benchmark:
+        "results/benchmarks/segment/{pair}.tsv"
+    conda:
+        "../../envs/torch.yaml"
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=30,
+    params:
+        model=lookup(dpath="model", within=config),
+        segment=lookup(dpath="segment", within=config),
+    script:
+        "../scripts/segment.py"
