@@ -11,7 +11,8 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 from rasterio import features
-from scipy import ndimage
+from scipy import ndimage, sparse
+from scipy.sparse import csgraph
 
 from massmove.raster import Grid
 
@@ -103,23 +104,11 @@ def merge_detections(layers: Sequence[gpd.GeoDataFrame], crs: str) -> gpd.GeoDat
     geometries = every.geometry.to_numpy()
     tree = shapely.STRtree(geometries)
     left, right = tree.query(geometries, predicate="intersects")
-    graph = np.zeros(len(every), dtype=np.int64)
-    parent = np.arange(len(every))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for a, b in zip(left, right, strict=True):
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    graph[:] = [root(i) for i in range(len(every))]
+    adjacency = sparse.coo_matrix((np.ones(len(left)), (left, right)), shape=(len(every), len(every)))
+    _, group_of = csgraph.connected_components(adjacency, directed=False)
     records = []
-    for group in sorted(set(graph.tolist())):
-        members = every[graph == group]
+    for group in range(group_of.max() + 1):
+        members = every[group_of == group]
         outline = shapely.union_all(members.geometry.to_numpy())
         pairs = sorted(set(members["pair_id"]))
         tracks = sorted(set(members["track"]))
