@@ -34,7 +34,13 @@ import torch
 from massmove.config import resolve_config
 from massmove.model.channels import product_channels
 from massmove.model.checkpoint import save_member
-from massmove.model.infer import blend_window, likelihood_array, load_ensemble, write_likelihood
+from massmove.model.infer import (
+    blend_window,
+    inference_workers,
+    likelihood_array,
+    load_ensemble,
+    write_likelihood,
+)
 from massmove.model.network import build_network, network_settings, resolve_device
 
 POSTING_M = 12.5
@@ -98,7 +104,6 @@ def tiled(product: Path, members: list[Path], out: Path, config: dict, device: s
         device_name=device,
         precision=seg["precision"],
     )
-    torch.set_num_threads(1 if ensemble.device.type == "cpu" else threads)
     calls = {"tiles": 0}
     predict = ensemble.predict
 
@@ -110,7 +115,7 @@ def tiled(product: Path, members: list[Path], out: Path, config: dict, device: s
     likelihood, profile = likelihood_array(
         product, ensemble, chunk_px=seg["chunk_px"], stride_px=seg["stride_px"], batch_size=seg["batch_size"]
     )
-    workers = threads if ensemble.device.type == "cpu" else 1
+    workers = inference_workers(ensemble, threads)
     write_likelihood(likelihood, profile, out, {}, workers=workers)
     return calls["tiles"]
 

@@ -9,7 +9,6 @@ a refused login stops at once with instructions. Credentials come from the envir
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import time
@@ -20,9 +19,9 @@ import requests
 from tqdm import tqdm
 
 from massmove.errors import MassmoveError
+from massmove.io.digest import file_hexdigest
 
 log = logging.getLogger(__name__)
-CHUNK_BYTES = 1 << 20
 STREAM_BYTES = 1 << 16  # small reads: a broken transfer keeps all but the last 64 KiB
 CREDENTIALS_HELP = (
     "set EARTHDATA_TOKEN, or EARTHDATA_USERNAME and EARTHDATA_PASSWORD, in the environment, or add "
@@ -62,15 +61,6 @@ def earthdata_session() -> requests.Session:
     elif user and password:
         session.auth = (user, password)
     return session
-
-
-def file_md5(path: Path) -> str:
-    """md5 hex digest of a file."""
-    digest = hashlib.md5(usedforsecurity=False)
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(8 * CHUNK_BYTES), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _transfer(
@@ -164,7 +154,7 @@ def download_verified(
             last = f"{have} of {size_bytes} bytes"
             continue
         if md5:
-            found = file_md5(part)
+            found = file_hexdigest(part, "md5")
             if found != md5.lower():
                 part.unlink()
                 last = f"md5 {found} instead of {md5}"

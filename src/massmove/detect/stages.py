@@ -10,7 +10,6 @@ from typing import Any
 import geopandas as gpd
 
 from massmove.detect.vectorise import detection_polygons, merge_detections
-from massmove.errors import InputError
 from massmove.io.raster_io import read_bands
 from massmove.io.vector import write_gpkg
 
@@ -21,10 +20,7 @@ def vectorise_stage(
     config: Mapping[str, Any], likelihood_tif: str | Path, detections_gpkg: str | Path
 ) -> None:
     """Polygons of one pair's likelihood raster (``detection`` section of the config)."""
-    bands, grid, tags = read_bands(likelihood_tif)
-    for name in ("likelihood_mean", "likelihood_spread"):
-        if name not in bands:
-            raise InputError(f"{likelihood_tif}: no band {name!r}; not a likelihood raster")
+    bands, grid, tags = read_bands(likelihood_tif, required=("likelihood_mean", "likelihood_spread"))
     detection = config["detection"]
     frame = detection_polygons(
         bands["likelihood_mean"],

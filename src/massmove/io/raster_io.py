@@ -56,16 +56,22 @@ def write_cog(
         for index, name in enumerate(band_names, start=1):
             mem.set_band_description(index, name)
         with atomic_path(path) as tmp:
-            rasterio.shutil.copy(
-                mem,
-                tmp,
-                driver="COG",
-                BLOCKSIZE=COG_BLOCKSIZE,
-                COMPRESS="DEFLATE",
-                PREDICTOR="YES",
-                OVERVIEW_RESAMPLING=overview_resampling,
-                OVERVIEW_COUNT=overview_count,
-            )
+            copy_to_cog(mem, tmp, overview_resampling=overview_resampling, OVERVIEW_COUNT=overview_count)
+
+
+def copy_to_cog(source: Any, destination: str | Path, *, overview_resampling: str, **options: Any) -> None:
+    """Copy an open dataset or a raster file to a COG with massmove's block size and compression
+    (``options``: further COG creation options)."""
+    rasterio.shutil.copy(
+        source,
+        destination,
+        driver="COG",
+        BLOCKSIZE=COG_BLOCKSIZE,
+        COMPRESS="DEFLATE",
+        PREDICTOR="YES",
+        OVERVIEW_RESAMPLING=overview_resampling,
+        **options,
+    )
 
 
 def read_raster(path: str | Path) -> tuple[NDArray[np.float64], Grid, dict[str, str]]:
@@ -79,19 +85,43 @@ def read_raster(path: str | Path) -> tuple[NDArray[np.float64], Grid, dict[str, 
             transform = src.transform
             if transform.b != 0 or transform.d != 0 or transform.a != -transform.e:
                 raise InputError(f"{path}: expected a north-up raster with square pixels")
-            grid = Grid(transform.c, transform.f, transform.a, src.height, src.width, src.crs.to_string())
-            return data, grid, src.tags()
+            return data, _grid_of(src), src.tags()
     except rasterio.errors.RasterioError as err:
         raise InputError(f"{path}: cannot read raster ({err})") from err
 
 
-def read_bands(path: str | Path) -> tuple[dict[str, NDArray[np.float32]], Grid, dict[str, str]]:
-    """Read all bands of a product by their descriptions."""
+def read_bands(
+    path: str | Path, *, required: Sequence[str] = ()
+) -> tuple[dict[str, NDArray[np.float32]], Grid, dict[str, str]]:
+    """Read all bands of a product by their descriptions; ``required`` bands must be there."""
+    path = _existing(path)
+    with rasterio.open(path) as src:
+        require_bands(path, src.descriptions, required)
+        bands = {src.descriptions[i] or f"band{i + 1}": src.read(i + 1) for i in range(src.count)}
+        return bands, _grid_of(src), src.tags()
+
+
+def read_grid(path: str | Path) -> Grid:
+    """The grid of a product, without reading its pixels."""
+    with rasterio.open(_existing(path)) as src:
+        return _grid_of(src)
+
+
+def require_bands(path: str | Path, descriptions: Sequence[str | None], names: Sequence[str]) -> list[int]:
+    """0-based indexes of the bands described ``names``; an error naming the file if one is missing."""
+    for name in names:
+        if name not in descriptions:
+            raise InputError(f"{path}: no band {name!r} (bands: {', '.join(map(str, descriptions))})")
+    return [list(descriptions).index(name) for name in names]
+
+
+def _existing(path: str | Path) -> Path:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"product not found: {path}")
-    with rasterio.open(path) as src:
-        bands = {src.descriptions[i] or f"band{i + 1}": src.read(i + 1) for i in range(src.count)}
-        t = src.transform
-        grid = Grid(t.c, t.f, t.a, src.height, src.width, src.crs.to_string())
-        return bands, grid, src.tags()
+    return path
+
+
+def _grid_of(src: Any) -> Grid:
+    t = src.transform
+    return Grid(t.c, t.f, t.a, src.height, src.width, src.crs.to_string())

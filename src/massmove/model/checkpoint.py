@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -12,19 +11,11 @@ import torch
 
 from massmove.errors import CorruptInputError, InputError
 from massmove.io.atomic import atomic_path
+from massmove.io.digest import file_hexdigest
 
 METADATA = "massmove.json"
 WEIGHTS = "model.safetensors"
 FORMAT_VERSION = 1
-
-
-def file_sha256(path: Path) -> str:
-    """sha256 of a file, read in blocks."""
-    sha = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            sha.update(block)
-    return sha.hexdigest()
 
 
 def save_member(network: torch.nn.Module, directory: str | Path, metadata: Mapping[str, Any]) -> None:
@@ -32,7 +23,11 @@ def save_member(network: torch.nn.Module, directory: str | Path, metadata: Mappi
     weights' sha256 (so a corrupt or swapped file is caught when loaded)."""
     with atomic_path(directory, directory=True) as tmp:
         network.save_pretrained(str(tmp))
-        record = {"format": FORMAT_VERSION, **metadata, "weights_sha256": file_sha256(tmp / WEIGHTS)}
+        record = {
+            "format": FORMAT_VERSION,
+            **metadata,
+            "weights_sha256": file_hexdigest(tmp / WEIGHTS, "sha256"),
+        }
         (tmp / METADATA).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
 
 
@@ -76,7 +71,7 @@ def load_member(
     weights = directory / WEIGHTS
     if not weights.is_file():
         raise CorruptInputError(f"checkpoint {directory}: {WEIGHTS} is missing")
-    found = file_sha256(weights)
+    found = file_hexdigest(weights, "sha256")
     if found != record["weights_sha256"]:
         raise CorruptInputError(
             f"checkpoint {directory}: {WEIGHTS} has sha256 {found[:12]}..., {METADATA} records "

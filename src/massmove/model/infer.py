@@ -20,7 +20,6 @@ import dask
 import dask.array as da
 import numpy as np
 import rasterio
-import rasterio.shutil
 import rioxarray
 import torch
 from numpy.typing import NDArray
@@ -28,7 +27,7 @@ from rasterio.windows import Window
 
 from massmove.errors import ConfigError, InputError
 from massmove.io.atomic import atomic_path
-from massmove.io.raster_io import COG_BLOCKSIZE
+from massmove.io.raster_io import COG_BLOCKSIZE, copy_to_cog, require_bands
 from massmove.model.channels import product_channels
 from massmove.model.checkpoint import load_member
 from massmove.model.network import autocast, autocast_dtype, resolve_device
@@ -144,11 +143,15 @@ def likelihood_of_block(
     return out
 
 
-def _band_index(path: Path, name: str) -> int:
-    with rasterio.open(path) as src:
-        if name not in src.descriptions:
-            raise InputError(f"{path}: no band {name!r} (bands: {', '.join(map(str, src.descriptions))})")
-        return src.descriptions.index(name)
+def inference_workers(ensemble: Ensemble, threads: int) -> int:
+    """Dask workers for the rule's threads, setting torch's threads to match: on a CPU one torch
+    thread per worker (chunks side by side); a GPU is fed by one worker."""
+    threads = max(1, threads)
+    if ensemble.device.type == "cpu":
+        torch.set_num_threads(1)
+        return threads
+    torch.set_num_threads(threads)
+    return 1
 
 
 def likelihood_array(
@@ -164,8 +167,8 @@ def likelihood_array(
             f"config key 'segment.stride_px': {stride_px} must divide the patch size {patch} and "
             f"segment.chunk_px {chunk_px}"
         )
-    bands = [_band_index(path, "wrapped_phase"), _band_index(path, "coherence")]
     with rasterio.open(path) as src:
+        bands = require_bands(path, src.descriptions, ("wrapped_phase", "coherence"))
         profile = {"crs": src.crs, "transform": src.transform, "height": src.height, "width": src.width}
         tags = src.tags()
     with warnings.catch_warnings():
@@ -241,14 +244,5 @@ def write_likelihood(
             dst.update_tags(**{str(k): str(v) for k, v in tags.items()})
             dst.set_band_description(1, "likelihood_mean")
             dst.set_band_description(2, "likelihood_spread")
-        rasterio.shutil.copy(
-            staging,
-            tmp,
-            driver="COG",
-            BLOCKSIZE=COG_BLOCKSIZE,
-            COMPRESS="DEFLATE",
-            PREDICTOR="YES",
-            OVERVIEW_RESAMPLING="AVERAGE",
-            BIGTIFF="IF_SAFER",
-        )
+        copy_to_cog(staging, tmp, overview_resampling="AVERAGE", BIGTIFF="IF_SAFER")
         staging.unlink()

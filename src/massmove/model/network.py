@@ -71,6 +71,11 @@ def autocast_dtype(device: torch.device, precision: str) -> torch.dtype | None:
     return torch.bfloat16 if cpu_supports_bf16() else None
 
 
+def dtype_name(dtype: torch.dtype | None) -> str:
+    """Name of an autocast dtype as products and checkpoints record it (``float32`` for none)."""
+    return str(dtype).replace("torch.", "") if dtype else "float32"
+
+
 @contextlib.contextmanager
 def autocast(device: torch.device, dtype: torch.dtype | None) -> Iterator[None]:
     """Autocast to ``dtype`` on ``device``, or nothing when ``dtype`` is None."""

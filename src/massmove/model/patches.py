@@ -130,21 +130,23 @@ def product_patches(
     min_valid_fraction: float,
 ) -> tuple[NDArray[np.float32], NDArray[np.uint8], NDArray[np.bool_], NDArray[np.int64], NDArray[np.float64]]:
     """Every patch of one labelled product: inputs, labels, valid masks, origins, hardness."""
-    bands, grid, _ = read_bands(product_tif)
-    for name in ("wrapped_phase", "coherence"):
-        if name not in bands:
-            raise InputError(f"{product_tif}: no band {name!r} (bands: {', '.join(bands)})")
+    bands, grid, _ = read_bands(product_tif, required=("wrapped_phase", "coherence"))
     stack, valid = product_channels(bands["wrapped_phase"], bands["coherence"], channels)
     difficulty = hardness_map(bands["wrapped_phase"], bands["coherence"])
     label = rasterise_labels(labels, grid) * valid
     origins = patch_origins(grid.shape, patch_px, stride_px)
     windows = [(slice(r, r + patch_px), slice(c, c + patch_px)) for r, c in origins]
-    valid_p = np.stack([valid[w] for w in windows])
-    keep = valid_p.mean(axis=(1, 2)) >= min_valid_fraction
-    inputs = np.stack([stack[(slice(None), *w)] for w, k in zip(windows, keep, strict=True) if k])
-    label_p = np.stack([label[w] for w, k in zip(windows, keep, strict=True) if k])
-    score = np.array([difficulty[w].mean() for w, k in zip(windows, keep, strict=True) if k])
-    return inputs, label_p.astype(np.uint8), valid_p[keep], origins[keep], score
+    keep = np.array([valid[w].mean() >= min_valid_fraction for w in windows], dtype=bool)
+    kept = [w for w, k in zip(windows, keep, strict=True) if k]
+    inputs = np.stack([stack[(slice(None), *w)] for w in kept])
+    score = np.array([difficulty[w].mean() for w in kept])
+    return (
+        inputs,
+        np.stack([label[w] for w in kept]).astype(np.uint8),
+        np.stack([valid[w] for w in kept]),
+        origins[keep],
+        score,
+    )
 
 
 def select_patches(

@@ -15,10 +15,10 @@ from massmove import __version__
 from massmove.config import config_digest, deep_merge
 from massmove.errors import ConfigError, InputError
 from massmove.io.atomic import atomic_path
-from massmove.io.raster_io import read_bands
+from massmove.io.raster_io import read_grid
 from massmove.model.channels import normalisation_of
 from massmove.model.checkpoint import save_member
-from massmove.model.network import network_settings
+from massmove.model.network import dtype_name, network_settings
 from massmove.model.patches import (
     LabelledProduct,
     assign_folds,
@@ -105,7 +105,7 @@ def training_sources(
         labels = read_labels(
             Path(base_dir) / entry["labels"], label_class=label_class, class_column=entry["class_column"]
         )
-        _, grid, _ = read_bands(product)
+        grid = read_grid(product)
         # products on one grid show one ground area: their patches share folds
         sources.append(LabelledProduct(product, labels, area=f"{grid.crs}:{grid.bounds}"))
     if not sources:
@@ -213,7 +213,7 @@ def segment_stage(
     threads: int = 1,
 ) -> None:
     """Segment one interferogram with the ensemble; write the likelihood COG."""
-    from massmove.model.infer import likelihood_array, load_ensemble, write_likelihood
+    from massmove.model.infer import inference_workers, likelihood_array, load_ensemble, write_likelihood
 
     segment = config["segment"]
     ensemble = load_ensemble(
@@ -223,9 +223,7 @@ def segment_stage(
         device_name=config["model"]["device"],
         precision=segment["precision"],
     )
-    # CPU: one torch thread per dask worker; a GPU is fed by one worker
-    workers = max(1, threads) if ensemble.device.type == "cpu" else 1
-    torch.set_num_threads(1 if ensemble.device.type == "cpu" else max(1, threads))
+    workers = inference_workers(ensemble, threads)
     likelihood, profile = likelihood_array(
         product_tif,
         ensemble,
@@ -244,7 +242,7 @@ def segment_stage(
             "members": len(ensemble.members),
             "checkpoint_digests": ",".join(r["weights_sha256"] for r in ensemble.records),
             "device": str(ensemble.device),
-            "precision": str(ensemble.dtype).replace("torch.", "") if ensemble.dtype else "float32",
+            "precision": dtype_name(ensemble.dtype),
             "config_digest": config_digest(config),
             "massmove_version": __version__,
         }

@@ -15,7 +15,14 @@ from tqdm import tqdm
 
 from massmove.evaluate.metrics import pixel_counts, pixel_scores
 from massmove.model.augment import augment_batch
-from massmove.model.network import autocast, autocast_dtype, build_network, make_deterministic, resolve_device
+from massmove.model.network import (
+    autocast,
+    autocast_dtype,
+    build_network,
+    dtype_name,
+    make_deterministic,
+    resolve_device,
+)
 from massmove.model.patches import PatchSet
 
 log = logging.getLogger(__name__)
@@ -180,7 +187,7 @@ def train_member(
         )
     record = {
         "device": str(device),
-        "precision": str(dtype).replace("torch.", "") if dtype else "float32",
+        "precision": dtype_name(dtype),
         "torch_threads": torch.get_num_threads(),
         "history": history,
         "validation": {**scores, "patches": int(len(validation_index))},
