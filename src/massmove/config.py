@@ -130,6 +130,10 @@ def _check_consistency(config: Mapping[str, Any]) -> None:
     for low, high in (("area_min_m2", "area_max_m2"), ("velocity_min_m_per_yr", "velocity_max_m_per_yr")):
         if slides[high] <= slides[low]:
             raise ConfigError(f"config key 'synthetic.landslides.{high}': must exceed {low}")
+    if not slides["area_min_m2"] <= slides["area_rollover_m2"] <= slides["area_max_m2"]:
+        raise ConfigError(
+            "config key 'synthetic.landslides.area_rollover_m2': must lie between area_min_m2 and area_max_m2"
+        )
 
 
 def resolve_config(

@@ -2,6 +2,7 @@ import math
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from massmove.config import resolve_config
 from massmove.io.slc_store import SlcScene
@@ -25,13 +26,32 @@ def test_terrain_is_alpine(default_config):
     assert (slope < 2).mean() > 0.03
 
 
-def test_areas_follow_the_power_law(default_config):
+def test_areas_follow_the_truncated_inverse_gamma(default_config):
     params = default_config["synthetic"]["landslides"]
-    areas = draw_areas(20000, params, np.random.default_rng(0))
+    areas = draw_areas(50000, params, np.random.default_rng(0))
     assert areas.min() >= params["area_min_m2"] and areas.max() <= params["area_max_m2"]
-    # maximum-likelihood exponent of a power law above area_min (Clauset et al. 2009)
-    exponent = 1 + len(areas) / np.sum(np.log(areas / params["area_min_m2"]))
-    assert exponent == pytest.approx(params["area_exponent"], abs=0.05)
+    # against scipy's inverse gamma (an independent implementation), truncated to the bounds
+    shape = params["area_exponent"] - 1
+    law = stats.invgamma(shape, scale=params["area_rollover_m2"] * params["area_exponent"])
+    low, high = law.cdf(params["area_min_m2"]), law.cdf(params["area_max_m2"])
+    result = stats.kstest(areas, lambda a: (law.cdf(a) - low) / (high - low))
+    assert result.statistic < 0.01
+    # the density (per unit area) peaks at the roll-over
+    edges = np.geomspace(params["area_min_m2"], 4 * params["area_rollover_m2"], 25)
+    counts, _ = np.histogram(areas, edges)
+    density = counts / np.diff(edges)
+    peak = np.sqrt(edges[:-1] * edges[1:])[np.argmax(density)]
+    assert peak == pytest.approx(params["area_rollover_m2"], rel=0.3)
+
+
+def test_area_tail_is_a_power_law(default_config):
+    params = {**default_config["synthetic"]["landslides"], "area_max_m2": 1e12}
+    areas = draw_areas(200000, params, np.random.default_rng(1))
+    # maximum-likelihood exponent of the tail well above the roll-over (Clauset et al. 2009)
+    tail_min = 50 * params["area_rollover_m2"]
+    tail = areas[areas >= tail_min]
+    exponent = 1 + len(tail) / np.sum(np.log(tail / tail_min))
+    assert exponent == pytest.approx(params["area_exponent"], abs=0.08)
 
 
 def test_movements_sit_on_slopes_and_outlines_match_their_areas(default_config):

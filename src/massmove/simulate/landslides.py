@@ -1,7 +1,8 @@
 """Slow mass movements: a power-law population of elongated bodies moving downslope.
 
-Sizes follow a truncated power-law density p(A) ~ A^-exponent (the magnitude-frequency
-relation of landslide inventories); each body is an ellipse elongated downslope with an
+Sizes follow the truncated inverse-gamma density of landslide inventories (Malamud et al.
+2004, Earth Surf. Process. Landforms 29: a roll-over at small areas, then a power-law tail
+p(A) ~ A^-exponent); each body is an ellipse elongated downslope with an
 undulating outline; its displacement is parallel to the mean slope and tapers to zero at
 the outline as (1 - rho^2); velocities are log-uniform between the configured bounds.
 """
@@ -17,7 +18,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-from scipy import ndimage
+from scipy import ndimage, special
 
 from massmove.raster import Grid
 from massmove.simulate.landcover import LandCover
@@ -91,11 +92,21 @@ class Movement:
 
 
 def draw_areas(count: int, params: Mapping[str, Any], rng: np.random.Generator) -> NDArray[np.float64]:
-    """Areas from the truncated power law p(A) ~ A^-exponent on [area_min, area_max]."""
-    a_min, a_max, exponent = params["area_min_m2"], params["area_max_m2"], params["area_exponent"]
-    q = 1.0 - exponent
-    uniform = rng.uniform(size=count)
-    return (a_min**q + uniform * (a_max**q - a_min**q)) ** (1.0 / q)
+    """Areas (m2) from the inverse-gamma density truncated to [area_min_m2, area_max_m2].
+
+    ``p(A) ~ (a / A)^(rho + 1) exp(-a / A)`` with ``rho = area_exponent - 1``: a power-law tail
+    ``A^-area_exponent`` above the roll-over, fewer small bodies below it; the density peaks
+    at ``area_rollover_m2 = a / (rho + 1)``. Drawn by inverting the truncated distribution
+    function (one uniform number per body).
+    """
+    shape = params["area_exponent"] - 1.0
+    scale_m2 = params["area_rollover_m2"] * params["area_exponent"]
+    # the inverse-gamma distribution function is the regularised upper incomplete gamma of a / A
+    cdf_low = special.gammaincc(shape, scale_m2 / params["area_min_m2"])
+    cdf_high = special.gammaincc(shape, scale_m2 / params["area_max_m2"])
+    uniform = cdf_low + rng.uniform(size=count) * (cdf_high - cdf_low)
+    areas = scale_m2 / special.gammainccinv(shape, uniform)
+    return np.clip(areas, params["area_min_m2"], params["area_max_m2"])
 
 
 def draw_movements(
