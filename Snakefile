@@ -21,6 +21,10 @@ if config["source"] == "asf":
     include: "workflow/rules/search.smk"
     include: "workflow/rules/download.smk"
 
+    if config["interferogram"]["engine"] == "snap":
+
+        include: "workflow/rules/snap.smk"
+
 
 rule all:
     default_target: True

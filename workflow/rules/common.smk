@@ -80,12 +80,52 @@ def get_final_outputs(wildcards):
         outputs += expand("results/detections/{pair}.gpkg", pair=sorted(PAIRS))
         outputs += ["results/detections.gpkg"]
     else:
-        # interferograms of real acquisitions need the SNAP engine, not part of this release
         scenes = get_asf_scenes()
         outputs += expand("resources/slc/{scene}.zip", scene=scenes)
         outputs += expand("resources/orbits/{scene}.EOF", scene=scenes)
         outputs += ["resources/dem/aoi_dem.tif"]
+        if config["interferogram"]["engine"] == "snap":
+            outputs += expand("results/interferograms/{pair}.tif", pair=get_asf_pairs())
     return outputs
+
+
+def get_asf_pairs():
+    """Pair ids of a real search (after the search checkpoint when live)."""
+    if PAIRS:
+        return sorted(PAIRS)
+    return sorted(pd.read_csv(checkpoints.search.get().output.pairs)["pair_id"])
+
+
+def get_pair_slices(wildcards, role):
+    """SAFE zips of the pair's reference or secondary pass (one per slice)."""
+    if PAIRS:
+        ids = [s.scene_id for s in getattr(PAIRS[wildcards.pair], role).slices]
+    else:
+        table = pd.read_csv(checkpoints.search.get().output.pairs)
+        row = table[table["pair_id"] == wildcards.pair]
+        ids = row[f"{role}_scene"].iloc[0].split(";")
+    return [f"resources/slc/{scene}.zip" for scene in sorted(ids)]
+
+
+def get_pair_orbits(wildcards):
+    """Verified orbit files of every slice of the pair."""
+    zips = get_pair_slices(wildcards, "reference") + get_pair_slices(
+        wildcards, "secondary"
+    )
+    return [
+        z.replace("resources/slc/", "resources/orbits/").replace(".zip", ".EOF")
+        for z in zips
+    ]
+
+
+def get_pair_orbit_records(wildcards):
+    """The JSON records of the orbit files (their original names)."""
+    return [p.replace(".EOF", ".json") for p in get_pair_orbits(wildcards)]
+
+
+def get_snap_dem(wildcards):
+    """The run's DEM when SNAP uses it as external DEM; nothing when SNAP fetches its own."""
+    return ["resources/dem/aoi_dem.tif"] if config["snap"]["dem"] == "external" else []
 
 
 def get_reference_slc(wildcards):

@@ -1,7 +1,7 @@
 """Snakemake adapter: detections of every pair merged."""
 
-from massmove.logs import script_logging
 from massmove.detect.stages import merge_stage
+from massmove.logs import script_logging
 
 with script_logging(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
     merge_stage(

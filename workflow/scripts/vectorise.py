@@ -1,7 +1,7 @@
 """Snakemake adapter: detection polygons of one pair."""
 
-from massmove.logs import script_logging
 from massmove.detect.stages import vectorise_stage
+from massmove.logs import script_logging
 
 with script_logging(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
     vectorise_stage(

@@ -14,7 +14,9 @@ import dataclasses
 import datetime as dt
 import gzip
 import math
+import re
 import xml.etree.ElementTree as ET
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -76,6 +78,35 @@ def read_annotation(path: str | Path) -> SwathAnnotation:
         raise InputError(f"annotation not found: {path}")
     try:
         data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    except OSError as err:
+        raise InputError(f"{path}: not a readable Sentinel-1 SLC annotation ({err})") from err
+    return parse_annotation(data, path)
+
+
+def read_safe_annotations(safe_zip: str | Path, polarisation: str) -> list[SwathAnnotation]:
+    """The IW subswath annotations of one polarisation inside a zipped SAFE product.
+
+    Raises
+    ------
+    InputError
+        The file is not a zip, or holds no IW SLC annotation of that polarisation.
+    """
+    safe_zip = Path(safe_zip)
+    pattern = re.compile(rf"^[^/]+\.SAFE/annotation/s1[abcd]-iw[123]-slc-{polarisation.lower()}-[^/]+\.xml$")
+    try:
+        with zipfile.ZipFile(safe_zip) as archive:
+            names = sorted(n for n in archive.namelist() if pattern.match(n))
+            annotations = [parse_annotation(archive.read(n), safe_zip / n) for n in names]
+    except (zipfile.BadZipFile, OSError) as err:
+        raise InputError(f"{safe_zip}: not a readable SAFE zip ({err})") from err
+    if not annotations:
+        raise InputError(f"{safe_zip}: no IW SLC annotation of polarisation {polarisation}")
+    return annotations
+
+
+def parse_annotation(data: bytes, path: Path) -> SwathAnnotation:
+    """Parse the bytes of an IW SLC annotation; ``path`` names it in errors."""
+    try:
         root = ET.fromstring(data)
         header = root.find("adsHeader")
         mission = header.findtext("missionId")
@@ -96,7 +127,7 @@ def read_annotation(path: str | Path) -> SwathAnnotation:
         burst_nodes = list(root.find("swathTiming/burstList"))
         direction = root.findtext("generalAnnotation/productInformation/pass").lower()
         polarisation = header.findtext("polarisation")
-    except (AttributeError, TypeError, ValueError, ET.ParseError, OSError) as err:
+    except (AttributeError, TypeError, ValueError, ET.ParseError) as err:
         raise InputError(f"{path}: not a readable Sentinel-1 SLC annotation ({err})") from err
     if not burst_nodes or not mission or mission not in ORBIT_OFFSET:
         raise InputError(f"{path}: no burst list, or unknown mission {mission!r}")
