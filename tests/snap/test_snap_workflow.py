@@ -17,27 +17,12 @@ import yaml
 from rasterio.transform import from_origin
 
 from massmove.io.raster_io import read_bands
+from tests.integration.test_workflow import CONTRACT_TAGS
 from tests.snap.conftest import AOI_TWO_SUBSWATHS
 from tests.snap.fake_gpt import expected_coherence, expected_phase
 
 REPO = Path(__file__).resolve().parents[2]
 PAIR = "D168_20210401_20210413"
-PRODUCT_TAGS = {
-    "pair_id",
-    "track",
-    "direction",
-    "relative_orbit",
-    "reference",
-    "secondary",
-    "baseline_days",
-    "perpendicular_baseline_m",
-    "wavelength_m",
-    "heading_deg",
-    "incidence_deg",
-    "engine",
-    "engine_version",
-    "config_digest",
-}
 
 
 def _prepare_run(run_dir: Path, safe_pair: tuple[Path, Path], gpt: Path) -> Path:
@@ -143,7 +128,7 @@ def test_stand_in_gpt_run_yields_a_valid_product(tmp_path, safe_pair, fake_gpt):
     assert (run_dir / "snap-auxdata/Orbits/Sentinel-1/POEORB/S1B/2021/03").is_dir()
     # the product: every tag, phase and coherence as SNAP wrote them, on the AOI grid
     bands, grid, tags = read_bands(run_dir / target)
-    assert PRODUCT_TAGS <= set(tags)
+    assert CONTRACT_TAGS <= set(tags)
     assert tags["engine"] == "snap" and tags["engine_version"].startswith("SNAP 10.0.0")
     assert float(tags["perpendicular_baseline_m"]) == pytest.approx(-57.31)
     assert float(tags["wavelength_m"]) == pytest.approx(0.05546576, abs=1e-7)
