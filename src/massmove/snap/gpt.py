@@ -8,10 +8,10 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
+from massmove.asf.orbits import EOF_NAME
 from massmove.errors import ConfigError, InputError, ProcessingError
 from massmove.io.atomic import atomic_path
 
@@ -104,13 +104,12 @@ def place_orbit_files(
     placed = []
     for orbit, record in zip(map(Path, orbit_files), map(Path, record_files), strict=True):
         name = json.loads(record.read_text())["orbit_file"]
-        match = re.match(r"^(S1[ABCD])_OPER_AUX_(POE|RES)ORB_.*_V(\d{4})(\d{2})\d{2}T", name)
+        match = EOF_NAME.match(name)
         if match is None:
             raise InputError(f"{record}: orbit file {name!r} is not a Sentinel-1 orbit file name")
-        mission, kind, year, month = match.groups()
-        target = (
-            Path(auxdata_dir).expanduser() / "Orbits" / "Sentinel-1" / f"{kind}ORB" / mission / year / month
-        )
+        year, month = match["start"][:4], match["start"][4:6]
+        target = Path(auxdata_dir).expanduser() / "Orbits" / "Sentinel-1" / match["kind"] / match["mission"]
+        target = target / year / month
         target.mkdir(parents=True, exist_ok=True)
         destination = target / name
         if not destination.exists():
@@ -118,13 +117,3 @@ def place_orbit_files(
                 shutil.copyfile(orbit, tmp)
         placed.append(destination)
     return placed
-
-
-def gpt_settings(config: Mapping[str, Any]) -> dict[str, Any]:
-    """What the run needs from the ``snap`` section."""
-    snap = config["snap"]
-    return {
-        "gpt": snap["gpt"],
-        "memory_fraction": snap["memory_fraction"],
-        "auxdata_dir": snap["auxdata_dir"],
-    }
