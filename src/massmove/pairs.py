@@ -130,25 +130,25 @@ def synthetic_pairs(config: Mapping[str, Any]) -> list[Pair]:
     return pairs
 
 
+def pair_record(pair: Pair) -> dict[str, Any]:
+    """One row of the pair table (the design contract's columns)."""
+    track = Track.parse(pair.track)
+    return {
+        "pair_id": pair.pair_id,
+        "track": track.name,
+        "direction": track.direction,
+        "relative_orbit": track.relative_orbit,
+        "reference_scene": pair.reference.scene_id,
+        "secondary_scene": pair.secondary.scene_id,
+        "reference_datetime": pair.reference.start_utc.isoformat(),
+        "secondary_datetime": pair.secondary.start_utc.isoformat(),
+        "baseline_days": pair.baseline_days,
+    }
+
+
 def pair_table(pairs: Sequence[Pair]) -> pd.DataFrame:
     """The pair table of the design contract (one row per pair)."""
-    rows = []
-    for pair in pairs:
-        track = Track.parse(pair.track)
-        rows.append(
-            {
-                "pair_id": pair.pair_id,
-                "track": track.name,
-                "direction": track.direction,
-                "relative_orbit": track.relative_orbit,
-                "reference_scene": pair.reference.scene_id,
-                "secondary_scene": pair.secondary.scene_id,
-                "reference_datetime": pair.reference.start_utc.isoformat(),
-                "secondary_datetime": pair.secondary.start_utc.isoformat(),
-                "baseline_days": pair.baseline_days,
-            }
-        )
-    return pd.DataFrame(rows)
+    return pd.DataFrame([pair_record(pair) for pair in pairs])
 
 
 def write_pair_table(pairs: Sequence[Pair], path: str | Path) -> None:

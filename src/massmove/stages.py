@@ -14,7 +14,7 @@ from massmove.errors import ConfigError, InputError
 from massmove.io.raster_io import read_raster, write_cog
 from massmove.io.slc_store import read_slc_store, write_slc_store
 from massmove.io.vector import write_gpkg
-from massmove.pairs import Pair, Track, synthetic_pairs, write_pair_table
+from massmove.pairs import Pair, pair_record, synthetic_pairs, write_pair_table
 from massmove.raster import Grid
 
 log = logging.getLogger(__name__)
@@ -79,18 +79,18 @@ def simulate_acquisition_stage(
     )
 
 
-def _pair_tags(config: Mapping[str, Any], pair: Pair) -> dict[str, Any]:
-    track = Track.parse(pair.track)
+def pair_tags(config: Mapping[str, Any], record: Mapping[str, Any]) -> dict[str, Any]:
+    """Product tags of a pair from its pair-table row (``pair_record`` or ``results/pairs.csv``)."""
     return {
-        "pair_id": pair.pair_id,
-        "track": track.name,
-        "direction": track.direction,
-        "relative_orbit": track.relative_orbit,
-        "reference": pair.reference.start_utc.isoformat(),
-        "secondary": pair.secondary.start_utc.isoformat(),
-        "reference_scene": pair.reference.scene_id,
-        "secondary_scene": pair.secondary.scene_id,
-        "baseline_days": pair.baseline_days,
+        "pair_id": record["pair_id"],
+        "track": record["track"],
+        "direction": record["direction"],
+        "relative_orbit": int(record["relative_orbit"]),
+        "reference": record["reference_datetime"],
+        "secondary": record["secondary_datetime"],
+        "reference_scene": record["reference_scene"],
+        "secondary_scene": record["secondary_scene"],
+        "baseline_days": int(record["baseline_days"]),
         "config_digest": config_digest(config),
     }
 
@@ -115,7 +115,11 @@ def simulate_truth_stage(
     truth = pair_truth(config, ground, context, pair, product_grid(config), dem, dem_grid)
     counts = truth.patterns["class"].value_counts().to_dict()
     log.info("%s: visible patterns %s", pair_id, counts)
-    tags = {**_pair_tags(config, pair), "engine": "truth (noise-free)", "engine_version": __version__}
+    tags = {
+        **pair_tags(config, pair_record(pair)),
+        "engine": "truth (noise-free)",
+        "engine_version": __version__,
+    }
     write_cog(
         phase_tif,
         [truth.wrapped_phase_rad, truth.coherence],
@@ -132,6 +136,10 @@ def product_grid_for(config: Mapping[str, Any]) -> Grid:
         from massmove.simulate.ground import product_grid
 
         return product_grid(config)
+    if config["source"] == "asf":
+        from massmove.asf.aoi import aoi_geometry, aoi_grid
+
+        return aoi_grid(aoi_geometry(config["aoi"]), config["crs"], config["posting_m"])
     raise ConfigError(f"config key 'source': no product grid for source {config['source']!r}")
 
 
@@ -159,7 +167,7 @@ def interferogram_stage(
     grid = product_grid_for(config)
     result = process_pair(reference, secondary, dem, dem_grid, grid, config["interferogram"])
     tags = {
-        **_pair_tags(config, pair),
+        **pair_tags(config, pair_record(pair)),
         **pair_geometry_tags(reference, secondary, grid, dem, dem_grid),
         "engine": "builtin",
         "engine_version": f"massmove {__version__}",

@@ -6,8 +6,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import shapely
+from rasterio.warp import transform_bounds
 
 from massmove.errors import ConfigError, InputError
+from massmove.raster import Grid
 
 
 def aoi_geometry(aoi: Sequence[float] | str, *, base_dir: str | Path = ".") -> shapely.Geometry:
@@ -52,3 +54,9 @@ def aoi_geometry(aoi: Sequence[float] | str, *, base_dir: str | Path = ".") -> s
     if west < -180 or east > 180 or south < -90 or north > 90:
         raise ConfigError(f"config key 'aoi': bounds {geometry.bounds} are not longitude/latitude degrees")
     return geometry
+
+
+def aoi_grid(aoi: shapely.Geometry, crs: str, posting_m: float, *, margin_deg: float = 0.0) -> Grid:
+    """The north-up grid in ``crs`` at ``posting_m`` covering the AOI (grown by ``margin_deg``)."""
+    bounds = transform_bounds("EPSG:4326", crs, *aoi.buffer(margin_deg).bounds, densify_pts=21)
+    return Grid.from_bounds(*bounds, posting_m, crs)

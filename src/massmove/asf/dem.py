@@ -12,12 +12,12 @@ import numpy as np
 import rasterio
 import rasterio.merge
 import shapely
-from rasterio.warp import Resampling, reproject, transform_bounds
+from rasterio.warp import Resampling, reproject
 
+from massmove.asf.aoi import aoi_grid
 from massmove.asf.download import DownloadError, download_verified
 from massmove.errors import InputError
 from massmove.io.raster_io import write_cog
-from massmove.raster import Grid
 
 log = logging.getLogger(__name__)
 MARGIN_DEG = 0.05
@@ -57,8 +57,7 @@ def project_dem(
     finally:
         for ds in datasets:
             ds.close()
-    bounds = transform_bounds("EPSG:4326", crs, *aoi.buffer(MARGIN_DEG / 2).bounds, densify_pts=21)
-    grid = Grid.from_bounds(*bounds, posting_m, crs)
+    grid = aoi_grid(aoi, crs, posting_m, margin_deg=MARGIN_DEG / 2)
     target = np.full(grid.shape, np.nan, dtype=np.float32)
     reproject(
         mosaic[0],

@@ -10,24 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from rasterio.warp import transform_bounds
 
 from massmove import __version__
 from massmove.asf.aoi import aoi_geometry
-from massmove.config import config_digest
 from massmove.errors import ConfigError, InputError
 from massmove.io.atomic import atomic_path
 from massmove.io.raster_io import write_cog
-from massmove.raster import Grid
+from massmove.stages import pair_tags, product_grid_for
 
 log = logging.getLogger(__name__)
-
-
-def aoi_product_grid(config: Mapping[str, Any], *, base_dir: str | Path = ".") -> Grid:
-    """The product grid of real acquisitions: the AOI's bounds in ``crs`` at ``posting_m``."""
-    aoi = aoi_geometry(config["aoi"], base_dir=base_dir)
-    bounds = transform_bounds("EPSG:4326", config["crs"], *aoi.bounds, densify_pts=21)
-    return Grid.from_bounds(*bounds, config["posting_m"], config["crs"])
 
 
 def pair_row(pairs_csv: str | Path, pair_id: str) -> dict[str, Any]:
@@ -70,7 +61,7 @@ def snap_graph_stage(
         aoi_geometry(config["aoi"]),
         esd=config["snap"]["esd"],
     )
-    settings = GraphSettings.from_config(config, dem_tif, aoi_product_grid(config))
+    settings = GraphSettings.from_config(config, dem_tif, product_grid_for(config))
     # node defaults come from SNAP where gpt belongs to an installation; a missing gpt is fine here
     try:
         gpt = find_gpt(config["snap"]["gpt"])
@@ -111,7 +102,7 @@ def snap_interferogram_stage(
         gpt, graph_xml, threads=threads, mem_mb=mem_mb, memory_fraction=config["snap"]["memory_fraction"]
     )
     run_gpt(command)
-    grid = aoi_product_grid(config)
+    grid = product_grid_for(config)
     result = read_snap_interferogram(dim, grid)
     meta = result.metadata
     if meta["relative_orbit"] != int(row["relative_orbit"]) or meta["pass"] != row["direction"]:
@@ -120,22 +111,13 @@ def snap_interferogram_stage(
             f"pair {pair_id} is {row['direction']} {row['relative_orbit']}"
         )
     tags = {
-        "pair_id": pair_id,
-        "track": row["track"],
-        "direction": row["direction"],
-        "relative_orbit": int(row["relative_orbit"]),
-        "reference": row["reference_datetime"],
-        "secondary": row["secondary_datetime"],
-        "reference_scene": row["reference_scene"],
-        "secondary_scene": row["secondary_scene"],
-        "baseline_days": int(row["baseline_days"]),
+        **pair_tags(config, row),
         "perpendicular_baseline_m": round(meta["perpendicular_baseline_m"], 2),
         "wavelength_m": round(meta["wavelength_m"], 8),
         "heading_deg": round(meta["heading_deg"], 3),
         "incidence_deg": round(meta["incidence_deg"], 3),
         "engine": "snap",
         "engine_version": f"SNAP {version} (massmove {__version__})",
-        "config_digest": config_digest(config),
     }
     write_cog(
         product_tif, [result.wrapped_phase_rad, result.coherence], ["wrapped_phase", "coherence"], grid, tags
