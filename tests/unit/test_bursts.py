@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import gzip
-import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +10,7 @@ import shapely
 
 from massmove.errors import InputError
 from massmove.snap.bursts import match_bursts, read_annotation, select_bursts
+from tests.snap.safe import shifted_annotation
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "s1_annotation"
 IW1 = FIXTURES / "s1b-iw1-slc-vv-20210401t052624-20210401t052649-026269-032297-004.xml.gz"
@@ -61,23 +60,8 @@ def test_aoi_selects_the_bursts_that_cover_it():
 def _shifted_product(tmp_path: Path, drop_first: int, days: int) -> Path:
     """The same track 12 days later, its product starting two bursts later (a different frame)."""
     text = gzip.decompress(IW1.read_bytes()).decode()
-
-    def later(match: re.Match) -> str:
-        when = dt.datetime.fromisoformat(match.group(2)) + dt.timedelta(days=days)
-        return f"<{match.group(1)}>{when.isoformat()}</{match.group(1)}>"
-
-    text = re.sub(r"<(azimuthTime|ascendingNodeTime)>([0-9T:.\-]+)</\1>", later, text)
-    head, burst_list = text.split("<burstList", 1)
-    bursts = re.findall(r"<burst>.*?</burst>", burst_list, flags=re.S)
-    kept = "".join(bursts[drop_first:])
-    tail = burst_list.split("</burstList>", 1)[1]
-    text = f'{head}<burstList count="{len(bursts) - drop_first}">{kept}</burstList>{tail}'
-    absolute = int(re.search(r"<absoluteOrbitNumber>(\d+)<", text).group(1))
-    text = text.replace(
-        f"<absoluteOrbitNumber>{absolute}<", f"<absoluteOrbitNumber>{absolute + 175 * days // 12}<"
-    )
     path = tmp_path / "secondary.xml"
-    path.write_text(text)
+    path.write_text(shifted_annotation(text, days=days, drop_first=drop_first))
     return path
 
 
