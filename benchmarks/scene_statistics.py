@@ -1,16 +1,16 @@
 """Statistics of the synthetic scenes' visible patterns, to set beside the study's.
 
 For each seed: the ground of the default config (or ``--configfile``) with that seed, then for
-every pair the deformation phase and the background coherence on the product grid, and the
-movements the truth's rules (``synthetic.truth``) would call ``coherent``. Printed: coherent
+every pair the patterns the truth's own rules (``massmove.simulate.truth.visible_patterns``,
+``synthetic.truth``) call ``coherent``, rasterised as training labels. Printed: coherent
 patterns per pair, their area percentiles and log-area histogram (roll-over; the study's
 mapped inventory rolls over at about 5,600 m2), and the labelled share of the pixels of
 positive patches (``train.patch_px`` at ``train.stride_px``; the study: about 20 %).
 
-Approximation (fast: seconds per seed, no SLCs): the readability coherence is the background
-coherence of the body divided by the motion's surface disruption ``1 + v / v_disruption``,
-not the simulated signal coherence of the full truth stage; counts can differ by a pattern
-or two per pair from the truth products.
+Approximation (fast: seconds per seed, no SLCs): the readability coherence given to the rules
+is the background coherence of each pixel divided by the surface disruption of its motion,
+``1 + |v| / v_disruption``, not the simulated signal coherence of the full truth stage;
+counts can differ by a pattern or two per pair from the truth products.
 
 Usage: .venv/bin/python benchmarks/scene_statistics.py --seeds 101 102 103 104
 """
@@ -25,52 +25,33 @@ import numpy as np
 from numpy.typing import NDArray
 
 from massmove.config import deep_merge, load_yaml, resolve_config
+from massmove.model.patches import rasterise_labels
 from massmove.pairs import synthetic_pairs
-from massmove.raster import sample_nearest
+from massmove.raster import sample_on_grid
 from massmove.simulate.ground import product_grid, simulate_ground
 from massmove.simulate.imaging import track_context
-from massmove.simulate.truth import background_coherence, deformation_phase
+from massmove.simulate.truth import background_coherence, visible_patterns
 
 
-def coherent_masks(config: Mapping[str, Any]) -> list[tuple[str, list[float], NDArray[np.bool_]]]:
-    """Per pair: its id, the areas (m2) of its coherent patterns and their union mask."""
+def coherent_masks(config: Mapping[str, Any]) -> list[tuple[str, list[float], NDArray[np.uint8]]]:
+    """Per pair: its id, the areas (m2) of its coherent patterns and their label raster."""
     ground = simulate_ground(config)
     grid = product_grid(config)
-    rules = config["synthetic"]["truth"]
     disruption = config["synthetic"]["landslides"]["disruption_velocity_m_per_yr"]
     east, north = grid.centres()
-    body_id = sample_nearest(ground.grid, ground.movement_id, east, north, fill=0)
+    speed = np.hypot.reduce([sample_on_grid(ground.grid, v, east, north) for v in ground.velocity_m_per_yr])
     contexts: dict[str, Any] = {}
     results = []
     for pair in synthetic_pairs(config):
         context = contexts.setdefault(pair.track, track_context(config, ground, pair.track))
-        phase = deformation_phase(ground, context, pair, grid)
-        gradient = np.hypot(*np.gradient(phase))
-        background = background_coherence(config, ground, context, pair, grid)
-        mask = np.zeros(grid.shape, dtype=bool)
-        areas_m2 = []
-        for movement in ground.movements:
-            inside = body_id == movement.movement_id
-            if inside.sum() < 2:
-                continue
-            background_median = float(np.median(background[inside]))
-            readability = background_median / (1 + movement.velocity_m_per_yr / disruption)
-            visible = (
-                np.abs(phase[inside]).max() >= rules["min_phase_rad"]
-                and background_median >= rules["min_coherence"]
-            )
-            readable = (
-                np.percentile(gradient[inside], 90) <= rules["max_gradient_rad_per_px"]
-                and readability >= rules["min_coherence"]
-            )
-            if visible and readable:
-                mask |= inside
-                areas_m2.append(float(inside.sum()) * grid.spacing_m**2)
-        results.append((pair.pair_id, areas_m2, mask))
+        readability = background_coherence(config, ground, context, pair, grid) / (1 + speed / disruption)
+        patterns = visible_patterns(config, ground, context, pair, grid, readability.astype(np.float32))
+        coherent = patterns[patterns["class"] == "coherent"]
+        results.append((pair.pair_id, list(coherent["area_m2"]), rasterise_labels(coherent, grid)))
     return results
 
 
-def positive_patch_shares(mask: NDArray[np.bool_], patch_px: int, stride_px: int) -> list[float]:
+def positive_patch_shares(mask: NDArray[np.uint8], patch_px: int, stride_px: int) -> list[float]:
     """Labelled share of every patch (on the training patch grid) holding a labelled pixel."""
     shares = []
     for row in range(0, mask.shape[0] - patch_px + 1, stride_px):
