@@ -26,7 +26,11 @@ if config["source"] == "asf":
         include: "workflow/rules/snap.smk"
 
 
+include: "workflow/rules/provenance.smk"
+
+
 rule all:
     default_target: True
     input:
         get_final_outputs,
+        "results/provenance.json",

@@ -157,3 +157,62 @@ def test_tiled_likelihood_does_not_depend_on_the_chunking(member_dir):
     assert np.isnan(whole[0, 40:50, 100:120]).all() and np.isfinite(whole[0, 32:40]).all()
     # two identical members: no spread
     np.testing.assert_allclose(np.nan_to_num(whole[1]), 0.0, atol=1e-6)
+
+
+def small_product(path, size: int = 200) -> None:
+    """A two-band product (wrapped phase with a fringe pattern, coherence) on an LV95 grid."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    rng = np.random.default_rng(3)
+    rows, cols = np.mgrid[0:size, 0:size]
+    phase = np.angle(
+        np.exp(1j * (0.02 * (rows - 90) ** 2 + 0.03 * (cols - 120) ** 2 + rng.normal(0, 0.5, (size, size))))
+    )
+    coherence = rng.uniform(0.2, 0.9, (size, size))
+    phase[:10, :] = np.nan
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=size,
+        height=size,
+        count=2,
+        dtype="float32",
+        crs="EPSG:2056",
+        transform=from_origin(2_600_000, 1_120_000, 12.5, 12.5),
+        nodata=float("nan"),
+    ) as dst:
+        dst.write(np.stack([phase, coherence]).astype(np.float32))
+        dst.set_band_description(1, "wrapped_phase")
+        dst.set_band_description(2, "coherence")
+
+
+@pytest.mark.slow
+def test_distributed_scheduler_gives_the_local_likelihood(member_dir, tmp_path):
+    """Blocks computed by a real dask.distributed cluster (worker processes: the ensemble is
+    pickled to them) give the raster the local threads give, byte for byte in its pixels."""
+    import rasterio
+    from distributed import LocalCluster
+
+    from massmove.model.infer import inference_workers, likelihood_array, load_ensemble, write_likelihood
+
+    product = tmp_path / "product.tif"
+    small_product(product)
+    ensemble = load_ensemble(
+        [member_dir, member_dir], channels=CHANNELS, patch_px=64, device_name="cpu", precision="fp32"
+    )
+    workers = inference_workers(ensemble, 2)  # as the segment stage: one torch thread per block
+    rasters = {}
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        for name, scheduler in (("threads", "threads"), ("cluster", cluster.scheduler_address)):
+            likelihood, profile = likelihood_array(
+                product, ensemble, chunk_px=128, stride_px=32, batch_size=4
+            )
+            out = tmp_path / f"{name}.tif"
+            write_likelihood(likelihood, profile, out, {}, workers=workers, scheduler=scheduler)
+            with rasterio.open(out) as src:
+                rasters[name] = src.read()
+    assert rasters["threads"].shape == (2, 200, 200)
+    assert np.isnan(rasters["threads"][0, :10]).all() and np.isfinite(rasters["threads"][0, 10:]).all()
+    np.testing.assert_array_equal(rasters["cluster"], rasters["threads"])

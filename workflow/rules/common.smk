@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from massmove.config import resolve_config
+from massmove.config import config_digest, resolve_config
 from massmove.errors import MassmoveError
 from massmove.pairs import synthetic_acquisitions, synthetic_pairs
 
@@ -17,6 +17,7 @@ except MassmoveError as err:
     sys.exit(f"massmove: error: {err}")
 config.clear()
 config.update(_resolved)
+CONFIG_DIGEST = config_digest(config)
 
 # Pairs known when the workflow is parsed: the synthetic ones, and those of a replayed search
 # (offline and deterministic). A live ASF search is a checkpoint: its pairs are read after it.

@@ -9,5 +9,4 @@ with script_logging(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
         int(snakemake.wildcards.fold),  # noqa: F821
         snakemake.input.scenes,  # noqa: F821
         snakemake.output.member,  # noqa: F821
-        threads=snakemake.threads,  # noqa: F821
     )

@@ -1,15 +1,48 @@
-"""GeoPackage layers, written atomically."""
+"""GeoPackage layers, written atomically and reproducibly."""
 
 from __future__ import annotations
 
+import contextlib
+import datetime
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
+import pyogrio
 
 from massmove.io.atomic import atomic_path
 
 
+def reproducible_timestamp() -> str:
+    """The time written into GeoPackage metadata: ``SOURCE_DATE_EPOCH`` (the reproducible-builds
+    convention) when set, else the Unix epoch, so that the same features give the same bytes.
+
+    Examples
+    --------
+    >>> reproducible_timestamp() if "SOURCE_DATE_EPOCH" not in os.environ else "1970-01-01T00:00:00.000Z"
+    '1970-01-01T00:00:00.000Z'
+    """
+    epoch_s = int(os.environ.get("SOURCE_DATE_EPOCH", "0"))
+    moment = datetime.datetime.fromtimestamp(epoch_s, tz=datetime.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+@contextlib.contextmanager
+def _gdal_option(name: str, value: str) -> Iterator[None]:
+    previous = pyogrio.get_gdal_config_option(name)
+    pyogrio.set_gdal_config_options({name: value})
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options({name: previous})
+
+
 def write_gpkg(path: str | Path, frame: gpd.GeoDataFrame, *, layer: str) -> None:
-    """Write a GeoDataFrame (possibly empty, keeping its columns) as a GeoPackage layer."""
-    with atomic_path(path) as tmp:
+    """Write a GeoDataFrame (possibly empty, keeping its columns) as a GeoPackage layer.
+
+    The GeoPackage's ``last_change`` stamps take :func:`reproducible_timestamp` (GDAL's
+    ``OGR_CURRENT_DATE``), so two runs that find the same features write identical files.
+    """
+    with atomic_path(path) as tmp, _gdal_option("OGR_CURRENT_DATE", reproducible_timestamp()):
         frame.to_file(tmp, layer=layer, driver="GPKG", engine="pyogrio")

@@ -38,9 +38,25 @@ log = logging.getLogger(__name__)
 GDAL_CACHE_MB = 256
 
 
+@dataclasses.dataclass(frozen=True)
+class EnsembleSource:
+    """Where an ensemble comes from: enough to load it again in another process."""
+
+    directories: tuple[str, ...]
+    channels: tuple[str, ...]
+    patch_px: int
+    device_name: str
+    precision: str
+
+
 @dataclasses.dataclass
 class Ensemble:
-    """Members loaded once on their device, with what they expect."""
+    """Members loaded once on their device, with what they expect.
+
+    An ensemble loaded by :func:`load_ensemble` pickles as its :class:`EnsembleSource`: a
+    dask ``distributed`` worker that receives it loads the members from their checkpoints
+    (once per process, with the same checks), instead of receiving every weight in every task.
+    """
 
     members: list[torch.nn.Module]
     records: list[dict[str, Any]]
@@ -48,6 +64,12 @@ class Ensemble:
     patch_px: int
     device: torch.device
     dtype: torch.dtype | None
+    source: EnsembleSource | None = None
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        if self.source is None:
+            return super().__reduce_ex__(protocol)
+        return (_ensemble_of, (self.source,))
 
     @property
     def channels_last(self) -> bool:
@@ -86,7 +108,30 @@ def load_ensemble(
             network = network.to(memory_format=torch.channels_last)
         members.append(network)
         records.append(record)
-    return Ensemble(members, records, list(channels), patch_px, device, dtype)
+    source = EnsembleSource(
+        tuple(str(d) for d in directories), tuple(channels), patch_px, device_name, precision
+    )
+    return Ensemble(members, records, list(channels), patch_px, device, dtype, source)
+
+
+_LOADED: dict[EnsembleSource, Ensemble] = {}
+
+
+def _ensemble_of(source: EnsembleSource) -> Ensemble:
+    """The ensemble of ``source``, loaded once per process (on a CPU with one torch thread per
+    block task, as locally: the arithmetic must not depend on where a block runs)."""
+    if source not in _LOADED:
+        ensemble = load_ensemble(
+            source.directories,
+            channels=source.channels,
+            patch_px=source.patch_px,
+            device_name=source.device_name,
+            precision=source.precision,
+        )
+        if ensemble.device.type == "cpu":
+            torch.set_num_threads(1)
+        _LOADED[source] = ensemble
+    return _LOADED[source]
 
 
 def blend_window(patch_px: int) -> NDArray[np.float32]:
@@ -209,6 +254,22 @@ class _WindowWriter:
             self.dataset.write(value, window=window)
 
 
+def store_on_cluster(likelihood: da.Array, target: Any, address: str) -> None:
+    """Compute the blocks of ``likelihood`` on the distributed scheduler at ``address`` and
+    write each into ``target`` here, as it arrives. The workers read the product's chunks and
+    load the ensemble from its checkpoints themselves (a shared file system, as on HPC)."""
+    from distributed import Client, as_completed
+
+    slices = list(da.core.slices_from_chunks(likelihood.chunks))
+    blocks = list(likelihood.to_delayed().ravel())
+    with Client(address, set_as_default=False) as client:
+        futures = client.compute(blocks)
+        where = {future.key: block for future, block in zip(futures, slices, strict=True)}
+        for future in as_completed(futures, loop=client.loop):
+            target[where[future.key]] = future.result()
+            future.release()
+
+
 def write_likelihood(
     likelihood: da.Array,
     profile: dict[str, Any],
@@ -216,9 +277,15 @@ def write_likelihood(
     tags: dict[str, Any],
     *,
     workers: int,
+    scheduler: str = "threads",
 ) -> None:
     """Compute the likelihood chunk by chunk into a tiled GeoTIFF, then copy it to a COG,
-    atomically; memory stays bounded by the chunk size and GDAL's cache."""
+    atomically; memory stays bounded by the chunk size and GDAL's cache.
+
+    ``scheduler`` is ``"threads"`` (``workers`` local threads) or the address of a running
+    dask ``distributed`` scheduler (``tcp://host:port``), whose workers compute the blocks
+    while this process writes them. Each block's likelihood depends only on its own pixels
+    and halo, so both give the same raster."""
     out_tif = Path(out_tif)
     with atomic_path(out_tif) as tmp, rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB):
         staging = tmp.with_name(tmp.name + ".tiles.tif")
@@ -239,8 +306,11 @@ def write_likelihood(
             compress="DEFLATE",
             BIGTIFF="IF_SAFER",
         ) as dst:
-            with dask.config.set(scheduler="threads", num_workers=workers):
-                da.store(likelihood, _WindowWriter(dst), lock=False)
+            if scheduler == "threads":
+                with dask.config.set(scheduler="threads", num_workers=workers):
+                    da.store(likelihood, _WindowWriter(dst), lock=False)
+            else:
+                store_on_cluster(likelihood, _WindowWriter(dst), scheduler)
             dst.update_tags(**{str(k): str(v) for k, v in tags.items()})
             dst.set_band_description(1, "likelihood_mean")
             dst.set_band_description(2, "likelihood_spread")

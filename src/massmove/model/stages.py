@@ -122,15 +122,15 @@ def train_stage(
     scene_dirs: Sequence[str | Path],
     member_dir: str | Path,
     *,
-    threads: int = 1,
     base_dir: str | Path = ".",
 ) -> None:
-    """Train ensemble member ``fold`` (of ``model.ensemble_size``) and save it."""
+    """Train ensemble member ``fold`` (of ``model.ensemble_size``) and save it, with
+    ``train.torch_threads`` intra-op threads (not the rule's: results must not depend on them)."""
     train, model = config["train"], config["model"]
     n_folds = model["ensemble_size"]
     if not 0 <= fold < n_folds:
         raise ConfigError(f"fold {fold}: model.ensemble_size is {n_folds}")
-    torch.set_num_threads(threads)
+    torch.set_num_threads(train["torch_threads"])
     sources = training_sources(config, scene_dirs, base_dir)
     patches = build_patch_set(
         sources,
@@ -251,4 +251,8 @@ def segment_stage(
         "%s: %d members on %s (%s), chunks %d px",
         *(product_tif, len(ensemble.members), ensemble.device, tags["precision"], segment["chunk_px"]),
     )
-    write_likelihood(likelihood, profile, likelihood_tif, tags, workers=workers)
+    if segment["scheduler"] != "threads":
+        log.info("blocks computed by the dask scheduler at %s", segment["scheduler"])
+    write_likelihood(
+        likelihood, profile, likelihood_tif, tags, workers=workers, scheduler=segment["scheduler"]
+    )
