@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from massmove.config import resolve_config
+from tests.runs import CONFIG_NAME, TINY, snakemake
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
@@ -35,3 +37,14 @@ def small_config() -> dict:
         },
         SCHEMA,
     )
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory) -> Path:
+    """A local run of the tiny config (two tracks, one baseline, 3 km; a 2-member ensemble
+    trained for one epoch): tests of the chain, the SLURM executor and the audit share it."""
+    run_dir = tmp_path_factory.mktemp("tiny") / "run"
+    run_dir.mkdir()
+    (run_dir / CONFIG_NAME).write_text(yaml.safe_dump(TINY))
+    snakemake(run_dir, "--configfile", str(run_dir / CONFIG_NAME))
+    return run_dir

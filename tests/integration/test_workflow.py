@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -17,9 +15,8 @@ import yaml
 from rio_cogeo.cogeo import cog_validate
 
 from massmove.fidelity import product_fidelity
+from tests.runs import CONFIG_NAME, REPO, SNAKEMAKE, TINY, snakemake
 
-REPO = Path(__file__).resolve().parents[2]
-SNAKEMAKE = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
 CONTRACT_TAGS = {
     "pair_id",
     "track",
@@ -36,38 +33,6 @@ CONTRACT_TAGS = {
     "engine_version",
     "config_digest",
 }
-CONFIG_NAME = "tiny.yaml"
-TINY = {
-    "tracks": ["A088", "D066"],
-    "baselines_days": [12],
-    "synthetic": {"seed": 31337, "extent_km": [3.0, 3.0], "margin_m": 300.0},
-    # a small ensemble trained briefly on one small training scene: tests the chain, not the skill
-    "train": {
-        "synthetic_seeds": [31338],
-        "epochs": 1,
-        "patch_px": 64,
-        "stride_px": 16,
-        "fold_block_px": 128,
-        "negative_share": 1.0,
-        "hard_negative_share": 1.0,
-        "batch_size": 8,
-    },
-    "model": {"ensemble_size": 2},
-    "segment": {"chunk_px": 128, "stride_px": 32},
-}
-
-
-def snakemake(run_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        [*SNAKEMAKE, "--directory", str(run_dir), "--cores", "2", *args],
-        cwd=run_dir.parent,
-        capture_output=True,
-        text=True,
-        timeout=1200,
-    )
-    if check and result.returncode != 0:
-        raise AssertionError(f"snakemake failed:\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}")
-    return result
 
 
 def test_lint_is_clean():
@@ -90,8 +55,9 @@ def test_default_dry_run_lists_every_job(tmp_path):
         "segment": 4,
         "vectorise": 4,
         "merge_detections": 1,
+        "provenance": 1,
         "all": 1,
-        "total": 33,
+        "total": 34,
     }
 
 
@@ -100,15 +66,6 @@ def job_counts(dry_run_stdout: str) -> dict[str, int]:
     lines = dry_run_stdout.split("Job stats:")[1].splitlines()
     rows = [line.split() for line in lines[3:]]
     return {row[0]: int(row[1]) for row in rows[: next(i for i, r in enumerate(rows) if not r)]}
-
-
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory) -> Path:
-    run_dir = tmp_path_factory.mktemp("tiny") / "run"
-    run_dir.mkdir()
-    (run_dir / CONFIG_NAME).write_text(yaml.safe_dump(TINY))
-    snakemake(run_dir, "--configfile", str(run_dir / CONFIG_NAME))
-    return run_dir
 
 
 @pytest.mark.slow

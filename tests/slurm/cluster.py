@@ -188,19 +188,24 @@ class LocalSlurm:
             self.restore_system_copy()
 
     def jobs(self) -> list[dict[str, str]]:
-        """Every job the controller still knows (running or finished within MinJobAge)."""
+        """Every job the controller still knows (running, or finished within MinJobAge): id,
+        state, comment (the executor writes the rule there), GPUs asked for, CPUs."""
+        fields = ("id", "state", "comment", "tres_per_job", "cpus")
         out = subprocess.run(
-            ["squeue", "-h", "--states=all", "-o", "%i|%j|%T|%k"],
+            [
+                "squeue",
+                "-h",
+                "--states=all",
+                "-O",
+                "JobID:20,State:20,Comment:300,tres-per-job:60,NumCPUs:10",
+            ],
             capture_output=True,
             text=True,
             env=self.env,
             timeout=30,
             check=True,
         ).stdout
-        return [
-            dict(zip(("id", "name", "state", "comment"), line.split("|"), strict=True))
-            for line in out.splitlines()
-        ]
+        return [dict(zip(fields, line.split(), strict=True)) for line in out.splitlines()]
 
 
 if __name__ == "__main__":  # pragma: no cover - manual use

@@ -1,6 +1,8 @@
 """Form checks of the workflow files (what conda cannot check here)."""
 
 import re
+import subprocess
+import sys
 
 import yaml
 
@@ -9,7 +11,7 @@ DIRECTIVES = ("output:", "log:", "benchmark:", "threads:", "resources:", "conda:
 
 def _rules(repo):
     for path in sorted((repo / "workflow/rules").glob("*.smk")):
-        for match in re.finditer(r"^rule (\w+):\n((?:    .*\n|\n)+)", path.read_text(), re.M):
+        for match in re.finditer(r"^(?:rule|checkpoint) (\w+):\n((?:    .*\n|\n)+)", path.read_text(), re.M):
             yield path, match.group(1), match.group(2)
 
 
@@ -30,6 +32,8 @@ def test_every_rule_declares_log_benchmark_threads_resources_and_env(repo):
         spec = yaml.safe_load(env_file.read_text())
         assert spec["channels"] == ["conda-forge", "nodefaults"]
         assert any(str(dep).startswith("python=") for dep in spec["dependencies"])
+        unpinned = [d for d in spec["dependencies"] if isinstance(d, str) and d != "pip" and "=" not in d]
+        assert not unpinned, f"{env_file.name}: unpinned {unpinned}"
         assert re.search(r'script:\n\s+"\.\./scripts/\w+\.py"', body), (
             f"rule {name} should call a thin script"
         )
@@ -40,3 +44,20 @@ def test_scripts_are_thin_adapters(repo):
         text = script.read_text()
         assert "script_logging(snakemake.log[0])" in text, script.name
         assert len(text.splitlines()) < 25, f"{script.name}: logic belongs in the package"
+
+
+def test_the_rule_files_hold_every_rule_snakemake_knows(repo):
+    """The form checks above see every rule of the workflow (real-data rules included)."""
+    found = {name for _, name, _ in _rules(repo)}
+    listed = set()
+    for config in ([], ["--config", "source=asf", "interferogram={'engine': 'snap'}"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "snakemake", "--list-rules", *config],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stderr
+        listed |= set(result.stdout.split())
+    assert listed - {"all"} == found
