@@ -14,6 +14,7 @@ if config["source"] == "synthetic":
     include: "workflow/rules/interferogram.smk"
     include: "workflow/rules/model.smk"
     include: "workflow/rules/detect.smk"
+    include: "workflow/rules/evaluate.smk"
 
 
 if config["source"] == "asf":

@@ -98,6 +98,7 @@ def named_inputs(config: Mapping[str, Any]) -> list[str]:
         config["search"]["response"],
         config["orbits"]["path"],
         config["dem"]["path"],
+        config["evaluation"]["reference"],
         *config["model"]["checkpoints"],
     ]
     for entry in config["train"]["labelled"]:

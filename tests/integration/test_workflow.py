@@ -55,9 +55,11 @@ def test_default_dry_run_lists_every_job(tmp_path):
         "segment": 4,
         "vectorise": 4,
         "merge_detections": 1,
+        "evaluate_pair": 4,
+        "evaluation": 1,
         "provenance": 1,
         "all": 1,
-        "total": 34,
+        "total": 39,
     }
 
 
@@ -209,3 +211,61 @@ def test_member_expecting_other_channels_stops_segmentation(tiny_run, tmp_path):
     lines = [line for line in result.stderr.splitlines() if line.startswith("massmove: error:")]
     assert len(lines) == 1 and "fold1" in lines[0] and "expects channels" in lines[0], result.stderr[-3000:]
     assert not (run_dir / f"results/likelihood/{pair_id}.tif").exists()
+
+
+@pytest.mark.slow
+def test_tiny_run_evaluation_equals_a_recomputation_from_its_geopackages(tiny_run):
+    """results/evaluation.json against the pair's truth (class coherent), recomputed here from
+    the run's GeoPackages and likelihood with scikit-learn and shapely areas."""
+    from rasterio.features import rasterize
+    from sklearn.metrics import jaccard_score, recall_score
+
+    evaluation = json.loads((tiny_run / "results/evaluation.json").read_text())
+    assert evaluation["iou_threshold"] == 0.4 and sorted(evaluation["pairs"]) == [
+        "A088_20180801_20180813",
+        "D066_20180801_20180813",
+    ]
+    truth_all, detected_all, found_all = [], [], []
+    n_detections = n_references = matched = 0
+    for pair_id, record in evaluation["pairs"].items():
+        assert json.loads((tiny_run / f"results/evaluation/{pair_id}.json").read_text()) == record
+        with rasterio.open(tiny_run / f"results/likelihood/{pair_id}.tif") as src:
+            mean, transform = src.read(1), src.transform
+        truth = gpd.read_file(tiny_run / f"results/truth/{pair_id}.gpkg")
+        truth = truth[truth["class"] == "coherent"]
+        detections = gpd.read_file(tiny_run / f"results/detections/{pair_id}.gpkg")
+        valid = np.isfinite(mean)
+
+        def burn(geometries, shape=mean.shape, transform=transform):
+            shapes = [(g, 1) for g in geometries]
+            return (
+                rasterize(shapes, out_shape=shape, transform=transform).astype(bool)
+                if shapes
+                else np.zeros(shape, bool)
+            )
+
+        truth_all.append(burn(truth.geometry)[valid])
+        detected_all.append(burn(detections.geometry)[valid])
+        found_all.append(mean[valid] >= 0.5)
+        ious = sorted(
+            ((d.intersection(r).area / d.union(r).area, i, j)
+             for i, d in enumerate(detections.geometry) for j, r in enumerate(truth.geometry)),
+            reverse=True,
+        )  # fmt: skip
+        used_d, used_r = set(), set()
+        for iou, i, j in ious:
+            if iou >= 0.4 and i not in used_d and j not in used_r:
+                used_d.add(i)
+                used_r.add(j)
+        n_detections, n_references, matched = (
+            n_detections + len(detections),
+            n_references + len(truth),
+            matched + len(used_d),
+        )
+    truth_px, detected_px, found_px = (np.concatenate(a) for a in (truth_all, detected_all, found_all))
+    assert n_references > 0 and evaluation["counts"]["references"] == n_references
+    assert evaluation["counts"]["detections"] == n_detections and evaluation["counts"]["matched"] == matched
+    assert evaluation["pixel_iou"] == pytest.approx(jaccard_score(truth_px, detected_px, zero_division=1.0))
+    assert evaluation["likelihood_pixel_recall"] == pytest.approx(recall_score(truth_px, found_px))
+    expected_f1 = 2 * matched / (n_detections + n_references)
+    assert evaluation["object_f1"] == pytest.approx(expected_f1)

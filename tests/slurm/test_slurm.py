@@ -74,6 +74,8 @@ def test_tiny_config_through_slurm_equals_the_local_run(slurm_cluster, tiny_run,
         "segment": 2,
         "vectorise": 2,
         "merge_detections": 1,
+        "evaluate_pair": 2,
+        "evaluation": 1,
         "provenance": 1,
     }
     assert {rule: rules.count(rule) for rule in set(rules)} == expected

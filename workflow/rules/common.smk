@@ -79,7 +79,7 @@ def get_final_outputs(wildcards):
         outputs += expand("results/interferograms/{pair}.tif", pair=sorted(PAIRS))
         outputs += expand("results/truth/{pair}.gpkg", pair=sorted(PAIRS))
         outputs += expand("results/detections/{pair}.gpkg", pair=sorted(PAIRS))
-        outputs += ["results/detections.gpkg"]
+        outputs += ["results/detections.gpkg", "results/evaluation.json"]
     else:
         scenes = get_asf_scenes()
         outputs += expand("resources/slc/{scene}.zip", scene=scenes)
@@ -88,6 +88,14 @@ def get_final_outputs(wildcards):
         if config["interferogram"]["engine"] == "snap":
             outputs += expand("results/interferograms/{pair}.tif", pair=get_asf_pairs())
     return outputs
+
+
+def get_reference(wildcards):
+    """Reference polygons of a pair: evaluation.reference, else the synthetic truth."""
+    reference = config["evaluation"]["reference"]
+    if reference:
+        return str(Path(reference).expanduser())
+    return f"results/truth/{wildcards.pair}.gpkg"
 
 
 def get_asf_pairs():

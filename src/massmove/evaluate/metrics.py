@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import shapely
 from numpy.typing import NDArray
+from rasterio import features, windows
 
 
 def pixel_counts(detected: NDArray, reference: NDArray, valid: NDArray | None = None) -> dict[str, int]:
@@ -73,3 +75,52 @@ def object_scores(n_detections: int, n_references: int, n_matched: int) -> dict[
     recall = n_matched / n_references if n_references else 1.0
     f1 = 2 * n_matched / (n_detections + n_references) if n_detections + n_references else 1.0
     return {"precision": precision, "recall": recall, "f1": f1}
+
+
+def polygon_pixel_shares(
+    polygons: Sequence[shapely.Geometry], found: NDArray[np.bool_], transform: Any
+) -> NDArray[np.float64]:
+    """Share of each polygon's pixels (pixel centres inside it) that are ``found``; NaN for a
+    polygon that holds no pixel centre of the grid."""
+    shares = np.full(len(polygons), np.nan)
+    rows_max, cols_max = found.shape
+    for index, polygon in enumerate(polygons):
+        if polygon is None or polygon.is_empty:
+            continue
+        window = (
+            windows.from_bounds(*polygon.bounds, transform=transform)
+            .round_offsets(op="floor")
+            .round_lengths(op="ceil")
+        )
+        row0, col0 = max(int(window.row_off) - 1, 0), max(int(window.col_off) - 1, 0)
+        row1 = min(int(window.row_off + window.height) + 2, rows_max)
+        col1 = min(int(window.col_off + window.width) + 2, cols_max)
+        if row1 <= row0 or col1 <= col0:
+            continue
+        inside = features.rasterize(
+            [(polygon, 1)],
+            out_shape=(row1 - row0, col1 - col0),
+            transform=windows.transform(windows.Window(col0, row0, col1 - col0, row1 - row0), transform),
+            fill=0,
+            dtype="uint8",
+        ).astype(bool)
+        if inside.any():
+            shares[index] = float(found[row0:row1, col0:col1][inside].mean())
+    return shares
+
+
+def coverage_recall(shares: NDArray[np.float64], coverages: Sequence[float]) -> dict[str, dict[str, Any]]:
+    """Object recall at coverage thresholds: a reference polygon counts as found when at least
+    that share of its pixels is found (polygons without a pixel count as not found).
+
+    Examples
+    --------
+    >>> coverage_recall(np.array([0.1, 0.3, 0.6, 0.9]), [0.25, 0.5, 0.75])["0.5"]
+    {'found': 2, 'total': 4, 'recall': 0.5}
+    """
+    total = len(shares)
+    result = {}
+    for coverage in coverages:
+        found = int(np.sum(np.nan_to_num(shares, nan=-1.0) >= coverage))
+        result[f"{coverage:g}"] = {"found": found, "total": total, "recall": found / total if total else 1.0}
+    return result

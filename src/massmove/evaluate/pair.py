@@ -1,0 +1,149 @@
+"""Evaluation of one pair's detections and likelihood against reference polygons, and the
+pooled figures of a run (the metrics of the study: pixel IoU, object scores at an IoU
+threshold, pixel recall and object recall at coverage thresholds, Hausdorff distances)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+
+from massmove.evaluate.metrics import (
+    coverage_recall,
+    match_objects,
+    object_scores,
+    pixel_counts,
+    pixel_scores,
+    polygon_pixel_shares,
+)
+from massmove.model.patches import rasterise_labels
+from massmove.raster import Grid
+
+
+def evaluate_pair(
+    detections: gpd.GeoDataFrame,
+    references: gpd.GeoDataFrame,
+    likelihood_mean: NDArray,
+    grid: Grid,
+    *,
+    iou_threshold: float,
+    likelihood_threshold: float,
+    coverages: Sequence[float],
+) -> dict[str, Any]:
+    """Scores of one pair (counts and proportions).
+
+    Parameters
+    ----------
+    detections, references
+        Polygons (any CRS; taken to the grid's CRS). References are clipped to the grid.
+    likelihood_mean
+        Ensemble mean likelihood on ``grid`` (NaN = nodata, outside every score).
+    iou_threshold
+        Object IoU from which a detection matches a reference (one to one, greedy by IoU).
+    likelihood_threshold
+        Likelihood from which a pixel counts as found (pixel recall and coverage recall).
+    coverages
+        Shares of a reference polygon's pixels that must be found for it to count as found.
+    """
+    extent = shapely.box(*grid.bounds)
+    detected = _geometries(detections, grid.crs)
+    clipped = (shapely.intersection(g, extent) for g in _geometries(references, grid.crs))
+    reference = [g for g in clipped if not g.is_empty and g.area > 0]
+    valid = np.isfinite(likelihood_mean)
+    detected_px = rasterise_labels(gpd.GeoDataFrame(geometry=detected, crs=grid.crs), grid).astype(bool)
+    reference_px = rasterise_labels(gpd.GeoDataFrame(geometry=reference, crs=grid.crs), grid).astype(bool)
+    pixel = pixel_counts(detected_px, reference_px, valid)
+    found = valid & (np.nan_to_num(likelihood_mean, nan=0.0) >= likelihood_threshold)
+    likelihood_pixel = pixel_counts(found, reference_px, valid)
+    matches = match_objects(detected, reference, iou_threshold=iou_threshold)
+    hausdorff = [shapely.hausdorff_distance(detected[d], reference[r]) for d, r, _ in matches]
+    shares = polygon_pixel_shares(reference, found, grid.transform)
+    return {
+        "n_detections": len(detected),
+        "n_references": len(reference),
+        "pixel": {**pixel, **pixel_scores(pixel)},
+        "object": {
+            "matched": len(matches),
+            **object_scores(len(detected), len(reference), len(matches)),
+            "matches": [
+                {"detection": d, "reference": r, "iou": iou, "hausdorff_m": float(h)}
+                for (d, r, iou), h in zip(matches, hausdorff, strict=True)
+            ],
+        },
+        "likelihood_pixel_recall": {
+            "tp": likelihood_pixel["tp"],
+            "fn": likelihood_pixel["fn"],
+            "recall": pixel_scores(likelihood_pixel)["recall"],
+        },
+        "object_recall_at_coverage": coverage_recall(shares, coverages),
+        "reference_pixel_shares_found": [None if np.isnan(s) else float(s) for s in shares],
+    }
+
+
+def pool_evaluations(
+    per_pair: Mapping[str, Mapping[str, Any]], *, iou_threshold: float, likelihood_threshold: float
+) -> dict[str, Any]:
+    """Pooled figures over pairs (sums of counts, then proportions), with the per-pair ones.
+
+    The top level holds ``pixel_iou``, ``object_precision``, ``object_recall`` and
+    ``object_f1`` of all pairs together (the names kept for outside use)."""
+    pixel = {key: sum(p["pixel"][key] for p in per_pair.values()) for key in ("tp", "fp", "fn")}
+    n_detections = sum(p["n_detections"] for p in per_pair.values())
+    n_references = sum(p["n_references"] for p in per_pair.values())
+    matched = sum(p["object"]["matched"] for p in per_pair.values())
+    objects = object_scores(n_detections, n_references, matched)
+    pixel_found = {
+        "tp": sum(p["likelihood_pixel_recall"]["tp"] for p in per_pair.values()),
+        "fn": sum(p["likelihood_pixel_recall"]["fn"] for p in per_pair.values()),
+    }
+    coverages = sorted({c for p in per_pair.values() for c in p["object_recall_at_coverage"]}, key=float)
+    coverage = {}
+    for key in coverages:
+        found = sum(p["object_recall_at_coverage"][key]["found"] for p in per_pair.values())
+        coverage[key] = {
+            "found": found,
+            "total": n_references,
+            "recall": found / n_references if n_references else 1.0,
+        }
+    distances = [m["hausdorff_m"] for p in per_pair.values() for m in p["object"]["matches"]]
+    scores = pixel_scores(pixel)
+    return {
+        "pixel_iou": scores["iou"],
+        "pixel_precision": scores["precision"],
+        "pixel_recall": scores["recall"],
+        "pixel_f1": scores["f1"],
+        "object_precision": objects["precision"],
+        "object_recall": objects["recall"],
+        "object_f1": objects["f1"],
+        "iou_threshold": iou_threshold,
+        "likelihood_threshold": likelihood_threshold,
+        "likelihood_pixel_recall": pixel_scores({**pixel_found, "fp": 0})["recall"],
+        "object_recall_at_coverage": coverage,
+        "hausdorff_m": {
+            "n": len(distances),
+            "mean": float(np.mean(distances)) if distances else None,
+            "median": float(np.median(distances)) if distances else None,
+            "max": float(np.max(distances)) if distances else None,
+        },
+        "counts": {
+            "pairs": len(per_pair),
+            "detections": n_detections,
+            "references": n_references,
+            "matched": matched,
+            "pixel": pixel,
+            "likelihood_pixel": pixel_found,
+        },
+        "pairs": dict(sorted(per_pair.items())),
+    }
+
+
+def _geometries(frame: gpd.GeoDataFrame, crs: Any) -> list[shapely.Geometry]:
+    if frame.empty:
+        return []
+    if frame.crs is not None:
+        frame = frame.to_crs(crs)
+    return [g for g in frame.geometry if g is not None and not g.is_empty]

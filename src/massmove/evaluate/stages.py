@@ -1,0 +1,103 @@
+"""Workflow stages of the evaluation: one pair against its reference, then the pooled run."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+
+from massmove.errors import InputError
+from massmove.evaluate.pair import evaluate_pair, pool_evaluations
+from massmove.io.atomic import atomic_path
+from massmove.io.raster_io import read_bands
+from massmove.model.patches import read_labels
+
+log = logging.getLogger(__name__)
+
+
+def write_json(path: str | Path, content: Mapping[str, Any]) -> None:
+    """Write ``content`` as indented JSON, atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(content, indent=1, sort_keys=False) + "\n")
+
+
+def evaluate_pair_stage(
+    config: Mapping[str, Any],
+    detections_gpkg: str | Path,
+    likelihood_tif: str | Path,
+    reference_path: str | Path,
+    evaluation_json: str | Path,
+) -> None:
+    """``results/evaluation/{pair}.json``: one pair's detections and likelihood against the
+    reference polygons (``evaluation`` and ``detection`` sections of the config)."""
+    settings = config["evaluation"]
+    bands, grid, tags = read_bands(likelihood_tif, required=("likelihood_mean",))
+    detections = _read_vector(detections_gpkg)
+    references = read_labels(
+        reference_path, label_class=settings["reference_class"], class_column=settings["class_column"]
+    )
+    result = evaluate_pair(
+        detections,
+        references,
+        bands["likelihood_mean"],
+        grid,
+        iou_threshold=settings["iou_threshold"],
+        likelihood_threshold=config["detection"]["threshold"],
+        coverages=settings["coverage_thresholds"],
+    )
+    result = {
+        "pair_id": tags.get("pair_id", Path(likelihood_tif).stem),
+        "reference": str(reference_path),
+        **result,
+    }
+    log.info(
+        "%s: pixel IoU %.3f, object F1 %.3f (%d detections, %d references, %d matched)",
+        result["pair_id"],
+        result["pixel"]["iou"],
+        result["object"]["f1"],
+        result["n_detections"],
+        result["n_references"],
+        result["object"]["matched"],
+    )
+    write_json(evaluation_json, result)
+
+
+def evaluation_stage(
+    config: Mapping[str, Any], pair_jsons: Sequence[str | Path], evaluation_json: str | Path
+) -> None:
+    """``results/evaluation.json``: figures pooled over every pair, with the per-pair ones."""
+    per_pair = {}
+    for path in pair_jsons:
+        try:
+            record = json.loads(Path(path).read_text())
+            per_pair[record["pair_id"]] = record
+        except (OSError, ValueError, KeyError) as err:
+            raise InputError(f"{path}: not a pair evaluation ({err})") from err
+    pooled = pool_evaluations(
+        per_pair,
+        iou_threshold=config["evaluation"]["iou_threshold"],
+        likelihood_threshold=config["detection"]["threshold"],
+    )
+    log.info(
+        "%d pairs: pixel IoU %.3f, object precision %.3f, recall %.3f, F1 %.3f",
+        len(per_pair),
+        pooled["pixel_iou"],
+        pooled["object_precision"],
+        pooled["object_recall"],
+        pooled["object_f1"],
+    )
+    write_json(evaluation_json, pooled)
+
+
+def _read_vector(path: str | Path) -> gpd.GeoDataFrame:
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"detections not found: {path}")
+    try:
+        return gpd.read_file(path, engine="pyogrio")
+    except Exception as err:  # pyogrio raises several types for unreadable files
+        raise InputError(f"{path}: cannot read detections ({err})") from err

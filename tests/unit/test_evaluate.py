@@ -1,0 +1,204 @@
+"""Evaluation metrics: hand-computed cases, and an independent recomputation (scikit-learn
+pixel scores, shapely areas for object IoU)."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from sklearn.metrics import f1_score, jaccard_score, precision_score, recall_score
+
+from massmove.errors import InputError
+from massmove.evaluate.pair import evaluate_pair, pool_evaluations
+from massmove.evaluate.stages import evaluate_pair_stage, evaluation_stage
+from massmove.io.raster_io import write_cog
+from massmove.model.patches import rasterise_labels
+from massmove.raster import Grid
+
+CRS = "EPSG:2056"
+X0, Y0, PIXEL_M = 2_600_000.0, 1_100_000.0, 10.0
+
+
+def grid_of(rows: int = 20, cols: int = 20) -> Grid:
+    return Grid(west_m=X0, north_m=Y0, spacing_m=PIXEL_M, height=rows, width=cols, crs=CRS)
+
+
+def box_px(row0: int, col0: int, row1: int, col1: int) -> shapely.Polygon:
+    """A polygon covering pixels [row0, row1) x [col0, col1) exactly."""
+    return shapely.box(X0 + col0 * PIXEL_M, Y0 - row1 * PIXEL_M, X0 + col1 * PIXEL_M, Y0 - row0 * PIXEL_M)
+
+
+def frame(geometries, crs=CRS, **columns) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(columns, geometry=list(geometries), crs=crs)
+
+
+def test_hand_computed_pair():
+    grid = grid_of()
+    # reference A: 4 x 4 px; detection 1 covers A's left half and 2 x 4 px outside (IoU 8/24)
+    # reference B: 2 x 2 px, detection 2 equals it (IoU 1); reference C: 3 x 3 px, missed
+    references = frame([box_px(0, 0, 4, 4), box_px(10, 10, 12, 12), box_px(15, 15, 18, 18)])
+    detections = frame([box_px(0, 0, 4, 2) | box_px(4, 0, 6, 4), box_px(10, 10, 12, 12)])
+    likelihood = np.zeros(grid.shape)
+    likelihood[0:4, 0:1] = 0.9  # 4 of A's 16 px found (25 %)
+    likelihood[10:12, 10:12] = 0.6  # all of B
+    likelihood[15:18, 15:17] = 0.7  # 6 of C's 9 px (67 %)
+    likelihood[19, :] = np.nan  # nodata row: outside every score
+    result = evaluate_pair(
+        detections,
+        references,
+        likelihood,
+        grid,
+        iou_threshold=0.3,
+        likelihood_threshold=0.5,
+        coverages=[0.25, 0.5, 0.75],
+    )
+    # pixels: tp = 8 (A) + 4 (B), fp = 8, fn = 8 (A) + 9 (C)
+    assert {k: result["pixel"][k] for k in ("tp", "fp", "fn")} == {"tp": 12, "fp": 8, "fn": 17}
+    assert result["pixel"]["iou"] == pytest.approx(12 / 37)
+    assert result["pixel"]["f1"] == pytest.approx(24 / 49)
+    # objects at t = 0.3: both detections match (IoU 1/3 and 1); at 0.4 only B would
+    assert result["object"]["matched"] == 2
+    assert [m["iou"] for m in result["object"]["matches"]] == pytest.approx([1.0, 8 / 24])
+    assert result["object"]["precision"] == 1.0
+    assert result["object"]["recall"] == pytest.approx(2 / 3)
+    # Hausdorff: B exact (0 m); A vs detection 1: the detection's far corner (0, 60 m down)
+    # lies 20 m below A, and A's right edge lies 20 m from the detection
+    assert [m["hausdorff_m"] for m in result["object"]["matches"]] == pytest.approx([0.0, 20.0])
+    # likelihood: 4 + 4 + 6 of 16 + 4 + 9 reference px found
+    assert result["likelihood_pixel_recall"] == {"tp": 14, "fn": 15, "recall": pytest.approx(14 / 29)}
+    assert result["reference_pixel_shares_found"] == pytest.approx([0.25, 1.0, 6 / 9])
+    coverage = result["object_recall_at_coverage"]
+    assert [coverage[k]["found"] for k in ("0.25", "0.5", "0.75")] == [3, 2, 1]
+
+
+def test_against_sklearn_and_shapely_on_random_polygons():
+    rng = np.random.default_rng(5)
+    grid = grid_of(60, 60)
+
+    def blobs(n):
+        return [
+            shapely.Point(X0 + rng.uniform(50, 550), Y0 - rng.uniform(50, 550)).buffer(rng.uniform(20, 80))
+            for _ in range(n)
+        ]
+
+    references = frame([g for g in shapely.get_parts(shapely.union_all(blobs(8)))])
+    detections = frame([g for g in shapely.get_parts(shapely.union_all(blobs(9)))])
+    likelihood = rng.uniform(0, 1, grid.shape)
+    result = evaluate_pair(
+        detections, references, likelihood, grid, iou_threshold=0.4, likelihood_threshold=0.5, coverages=[0.5]
+    )
+    truth = rasterise_labels(references, grid).ravel()
+    detected = rasterise_labels(detections, grid).ravel()
+    assert result["pixel"]["iou"] == pytest.approx(jaccard_score(truth, detected))
+    assert result["pixel"]["precision"] == pytest.approx(precision_score(truth, detected))
+    assert result["pixel"]["recall"] == pytest.approx(recall_score(truth, detected))
+    assert result["pixel"]["f1"] == pytest.approx(f1_score(truth, detected))
+    found = (likelihood >= 0.5).ravel()
+    assert result["likelihood_pixel_recall"]["recall"] == pytest.approx(recall_score(truth, found))
+    # object IoU from areas: every match is a best one-to-one pair above the threshold
+    for match in result["object"]["matches"]:
+        d = detections.geometry.iloc[match["detection"]]
+        r = references.geometry.iloc[match["reference"]]
+        assert match["iou"] == pytest.approx(d.intersection(r).area / d.union(r).area)
+        assert match["iou"] >= 0.4
+        assert match["hausdorff_m"] == pytest.approx(d.hausdorff_distance(r))
+    ious = np.array(
+        [[d.intersection(r).area / d.union(r).area for r in references.geometry] for d in detections.geometry]
+    )
+    assert result["object"]["matched"] <= min(
+        (ious >= 0.4).any(axis=1).sum(), (ious >= 0.4).any(axis=0).sum()
+    )
+    assert result["object"]["matched"] >= 1
+
+
+def test_pooled_figures_sum_counts_then_divide():
+    grid = grid_of()
+    references = frame([box_px(0, 0, 4, 4)])
+    likelihood = np.zeros(grid.shape)
+    per_pair = {
+        "p1": evaluate_pair(
+            frame([box_px(0, 0, 4, 4)]),
+            references,
+            likelihood,
+            grid,
+            iou_threshold=0.4,
+            likelihood_threshold=0.5,
+            coverages=[0.5],
+        ),
+        "p2": evaluate_pair(
+            frame([box_px(8, 8, 12, 12)]),
+            references,
+            likelihood,
+            grid,
+            iou_threshold=0.4,
+            likelihood_threshold=0.5,
+            coverages=[0.5],
+        ),
+    }
+    pooled = pool_evaluations(per_pair, iou_threshold=0.4, likelihood_threshold=0.5)
+    assert pooled["pixel_iou"] == pytest.approx(16 / (16 + 16 + 16))
+    assert (pooled["object_precision"], pooled["object_recall"], pooled["object_f1"]) == (0.5, 0.5, 0.5)
+    assert pooled["counts"]["matched"] == 1 and pooled["hausdorff_m"]["n"] == 1
+    assert list(pooled["pairs"]) == ["p1", "p2"]
+
+
+def write_likelihood(path, values, grid, pair_id="A088_20180801_20180813"):
+    bands = [values.astype(np.float32), np.zeros_like(values, dtype=np.float32)]
+    write_cog(path, bands, ["likelihood_mean", "likelihood_spread"], grid, {"pair_id": pair_id})
+
+
+def test_stages_reproject_the_reference_filter_its_class_and_name_bad_files(tmp_path):
+    grid = grid_of()
+    likelihood = np.zeros(grid.shape)
+    likelihood[0:4, 0:4] = 0.8
+    write_likelihood(tmp_path / "l.tif", likelihood, grid)
+    frame([box_px(0, 0, 4, 4)]).to_file(tmp_path / "d.gpkg", engine="pyogrio")
+    # the reference in WGS84, with an incoherent polygon that must not count
+    reference = frame([box_px(0, 0, 4, 4), box_px(10, 10, 14, 14)], **{"class": ["coherent", "incoherent"]})
+    reference.to_crs("EPSG:4326").to_file(tmp_path / "r.geojson", engine="pyogrio")
+    config = {
+        "detection": {"threshold": 0.5},
+        "evaluation": {
+            "reference_class": "coherent",
+            "class_column": "class",
+            "iou_threshold": 0.4,
+            "coverage_thresholds": [0.5],
+        },
+    }
+    evaluate_pair_stage(
+        config, tmp_path / "d.gpkg", tmp_path / "l.tif", tmp_path / "r.geojson", tmp_path / "e.json"
+    )
+    record = json.loads((tmp_path / "e.json").read_text())
+    assert record["pair_id"] == "A088_20180801_20180813"
+    assert record["n_references"] == 1 and record["object"]["matched"] == 1
+    assert record["object"]["matches"][0]["iou"] == pytest.approx(1.0, abs=1e-3)  # edges curve in WGS84
+    assert record["pixel"]["iou"] == 1.0
+    evaluation_stage(config, [tmp_path / "e.json"], tmp_path / "all.json")
+    pooled = json.loads((tmp_path / "all.json").read_text())
+    assert {k: pooled[k] for k in ("pixel_iou", "object_precision", "object_recall", "object_f1")} == {
+        "pixel_iou": 1.0,
+        "object_precision": 1.0,
+        "object_recall": 1.0,
+        "object_f1": 1.0,
+    }
+    # without classes every polygon counts; a class column that is not there is an error
+    evaluate_pair_stage(
+        {**config, "evaluation": {**config["evaluation"], "class_column": None}},
+        tmp_path / "d.gpkg",
+        tmp_path / "l.tif",
+        tmp_path / "r.geojson",
+        tmp_path / "e2.json",
+    )
+    assert json.loads((tmp_path / "e2.json").read_text())["n_references"] == 2
+    bad = {**config, "evaluation": {**config["evaluation"], "class_column": "klass"}}
+    with pytest.raises(InputError, match=r"r\.geojson: no column 'klass'"):
+        evaluate_pair_stage(
+            bad, tmp_path / "d.gpkg", tmp_path / "l.tif", tmp_path / "r.geojson", tmp_path / "e3.json"
+        )
+    assert not (tmp_path / "e3.json").exists()
+    (tmp_path / "broken.json").write_text("{")
+    with pytest.raises(InputError, match="broken.json: not a pair evaluation"):
+        evaluation_stage(config, [tmp_path / "broken.json"], tmp_path / "all2.json")

@@ -1,0 +1,46 @@
+# Evaluation: every pair's detections and likelihood against reference polygons, then pooled.
+
+
+rule evaluate_pair:
+    input:
+        detections="results/detections/{pair}.gpkg",
+        likelihood="results/likelihood/{pair}.tif",
+        reference=get_reference,
+    output:
+        evaluation="results/evaluation/{pair}.json",
+    log:
+        "logs/evaluate_pair/{pair}.log",
+    benchmark:
+        "results/benchmarks/evaluate_pair/{pair}.tsv"
+    conda:
+        "../../envs/core.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        evaluation=lookup(dpath="evaluation", within=config),
+        threshold=lookup(dpath="detection/threshold", within=config),
+    script:
+        "../scripts/evaluate_pair.py"
+
+
+rule evaluation:
+    input:
+        pairs=expand("results/evaluation/{pair}.json", pair=sorted(PAIRS)),
+    output:
+        evaluation="results/evaluation.json",
+    log:
+        "logs/evaluation/evaluation.log",
+    benchmark:
+        "results/benchmarks/evaluation/evaluation.tsv"
+    conda:
+        "../../envs/core.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        evaluation=lookup(dpath="evaluation", within=config),
+    script:
+        "../scripts/evaluation.py"
