@@ -118,25 +118,10 @@ def test_pooled_figures_sum_counts_then_divide():
     grid = grid_of()
     references = frame([box_px(0, 0, 4, 4)])
     likelihood = np.zeros(grid.shape)
+    settings = {"iou_threshold": 0.4, "likelihood_threshold": 0.5, "coverages": [0.5]}
     per_pair = {
-        "p1": evaluate_pair(
-            frame([box_px(0, 0, 4, 4)]),
-            references,
-            likelihood,
-            grid,
-            iou_threshold=0.4,
-            likelihood_threshold=0.5,
-            coverages=[0.5],
-        ),
-        "p2": evaluate_pair(
-            frame([box_px(8, 8, 12, 12)]),
-            references,
-            likelihood,
-            grid,
-            iou_threshold=0.4,
-            likelihood_threshold=0.5,
-            coverages=[0.5],
-        ),
+        pair: evaluate_pair(frame([detection]), references, likelihood, grid, **settings)
+        for pair, detection in (("p1", box_px(0, 0, 4, 4)), ("p2", box_px(8, 8, 12, 12)))
     }
     pooled = pool_evaluations(per_pair, iou_threshold=0.4, likelihood_threshold=0.5)
     assert pooled["pixel_iou"] == pytest.approx(16 / (16 + 16 + 16))
