@@ -8,9 +8,8 @@ import pytest
 import yaml
 
 from massmove.config import resolve_config
-from tests.runs import CONFIG_NAME, TINY, snakemake
+from tests.runs import CONFIG_NAME, REPO, TINY, snakemake
 
-REPO = Path(__file__).resolve().parents[1]
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
 
 

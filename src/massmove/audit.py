@@ -38,7 +38,7 @@ import numpy as np
 import yaml
 
 from massmove.errors import InputError
-from massmove.io.atomic import atomic_path
+from massmove.io.atomic import write_json
 from massmove.provenance import named_input_digests, named_inputs, tree_digests
 
 STATUSES = ("identical", "within tolerance", "different", "missing", "unexpected")
@@ -299,8 +299,7 @@ def format_report(result: AuditResult) -> str:
 
 def write_audit(result: AuditResult, out_json: str | Path) -> None:
     """Write the audit report atomically."""
-    with atomic_path(out_json) as tmp:
-        tmp.write_text(json.dumps(result.to_json(), indent=2) + "\n")
+    write_json(out_json, result.to_json(), indent=2)
 
 
 def default_cores() -> int:

@@ -22,7 +22,7 @@ from typing import Any
 
 from massmove import __version__
 from massmove.config import config_digest
-from massmove.io.atomic import atomic_path
+from massmove.io.atomic import write_json
 from massmove.io.digest import file_hexdigest
 
 PROVENANCE_FORMAT = 1
@@ -261,6 +261,5 @@ def write_provenance(
 ) -> dict[str, Any]:
     """Build the record and write it atomically to ``out_json``; return it."""
     record = build_provenance(config, run_dir, snakefile)
-    with atomic_path(out_json) as tmp:
-        tmp.write_text(json.dumps(record, indent=2, sort_keys=False) + "\n")
+    write_json(out_json, record, indent=2)
     return record

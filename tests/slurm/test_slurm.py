@@ -3,13 +3,12 @@ SLURM profile: every job goes through the scheduler, and the products equal a lo
 
 from __future__ import annotations
 
-import hashlib
 import shutil
-from pathlib import Path
 
 import pytest
 import yaml
 
+from massmove.provenance import tree_digests
 from tests.runs import CONFIG_NAME, REPO, TINY, snakemake
 from tests.slurm.cluster import LocalSlurm
 
@@ -36,15 +35,6 @@ def slurm_cluster(tmp_path_factory):
         yield cluster
     finally:
         cluster.stop()
-
-
-def product_digests(run_dir: Path) -> dict[str, str]:
-    return {
-        p.relative_to(run_dir).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for tree in ("results", "resources")
-        for p in sorted((run_dir / tree).rglob("*"))
-        if p.is_file() and "benchmarks" not in p.parts and p.name != "provenance.json"
-    }
 
 
 @pytest.mark.slow
@@ -94,7 +84,7 @@ def test_tiny_config_through_slurm_equals_the_local_run(slurm_cluster, tiny_run,
             "train": 4,
             "segment": 4,
         }.get(rule, 1), job
-    local, on_slurm = product_digests(tiny_run), product_digests(run_dir)
+    local, on_slurm = tree_digests(tiny_run), tree_digests(run_dir)
     assert len(local) > 50
     assert on_slurm == local
     shutil.rmtree(run_dir / "resources")  # large; the comparison is done

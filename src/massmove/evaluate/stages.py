@@ -8,21 +8,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
-
 from massmove.errors import InputError
 from massmove.evaluate.pair import evaluate_pair, pool_evaluations
-from massmove.io.atomic import atomic_path
+from massmove.io.atomic import write_json
 from massmove.io.raster_io import read_bands
+from massmove.io.vector import read_vector
 from massmove.model.patches import read_labels
 
 log = logging.getLogger(__name__)
-
-
-def write_json(path: str | Path, content: Mapping[str, Any]) -> None:
-    """Write ``content`` as indented JSON, atomically."""
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(content, indent=1, sort_keys=False) + "\n")
 
 
 def evaluate_pair_stage(
@@ -36,7 +29,7 @@ def evaluate_pair_stage(
     reference polygons (``evaluation`` and ``detection`` sections of the config)."""
     settings = config["evaluation"]
     bands, grid, tags = read_bands(likelihood_tif, required=("likelihood_mean",))
-    detections = _read_vector(detections_gpkg)
+    detections = read_vector(detections_gpkg, what="detections")
     references = read_labels(
         reference_path, label_class=settings["reference_class"], class_column=settings["class_column"]
     )
@@ -63,7 +56,7 @@ def evaluate_pair_stage(
         result["n_references"],
         result["object"]["matched"],
     )
-    write_json(evaluation_json, result)
+    write_json(evaluation_json, result, indent=1)
 
 
 def evaluation_stage(
@@ -90,14 +83,4 @@ def evaluation_stage(
         pooled["object_recall"],
         pooled["object_f1"],
     )
-    write_json(evaluation_json, pooled)
-
-
-def _read_vector(path: str | Path) -> gpd.GeoDataFrame:
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"detections not found: {path}")
-    try:
-        return gpd.read_file(path, engine="pyogrio")
-    except Exception as err:  # pyogrio raises several types for unreadable files
-        raise InputError(f"{path}: cannot read detections ({err})") from err
+    write_json(evaluation_json, pooled, indent=1)

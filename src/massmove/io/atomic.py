@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 
 @contextlib.contextmanager
@@ -42,3 +44,9 @@ def atomic_path(final_path: str | os.PathLike[str], *, directory: bool = False) 
         os.replace(tmp, final)
     finally:
         shutil.rmtree(tmp_root, ignore_errors=True)
+
+
+def write_json(path: str | os.PathLike[str], content: Any, *, indent: int) -> None:
+    """Write ``content`` as indented JSON with a final newline, atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(content, indent=indent) + "\n")

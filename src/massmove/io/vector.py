@@ -11,6 +11,7 @@ from pathlib import Path
 import geopandas as gpd
 import pyogrio
 
+from massmove.errors import InputError
 from massmove.io.atomic import atomic_path
 
 
@@ -46,3 +47,15 @@ def write_gpkg(path: str | Path, frame: gpd.GeoDataFrame, *, layer: str) -> None
     """
     with atomic_path(path) as tmp, _gdal_option("OGR_CURRENT_DATE", reproducible_timestamp()):
         frame.to_file(tmp, layer=layer, driver="GPKG", engine="pyogrio")
+
+
+def read_vector(path: str | Path, *, what: str) -> gpd.GeoDataFrame:
+    """Read a vector file (GeoPackage, Shapefile, GeoJSON, ...); ``what`` it holds names it in
+    the error when it is missing or unreadable."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{what} not found: {path}")
+    try:
+        return gpd.read_file(path, engine="pyogrio")
+    except Exception as err:  # pyogrio raises several types for unreadable files
+        raise InputError(f"{path}: cannot read {what} ({err})") from err

@@ -121,13 +121,7 @@ def _ensemble_of(source: EnsembleSource) -> Ensemble:
     """The ensemble of ``source``, loaded once per process (on a CPU with one torch thread per
     block task, as locally: the arithmetic must not depend on where a block runs)."""
     if source not in _LOADED:
-        ensemble = load_ensemble(
-            source.directories,
-            channels=source.channels,
-            patch_px=source.patch_px,
-            device_name=source.device_name,
-            precision=source.precision,
-        )
+        ensemble = load_ensemble(**dataclasses.asdict(source))
         if ensemble.device.type == "cpu":
             torch.set_num_threads(1)
         _LOADED[source] = ensemble

@@ -15,6 +15,7 @@ from rasterio import features
 
 from massmove.errors import InputError
 from massmove.io.raster_io import read_bands
+from massmove.io.vector import read_vector
 from massmove.model.channels import product_channels
 from massmove.raster import Grid
 
@@ -69,13 +70,7 @@ def read_labels(
     path: str | Path, *, label_class: str, class_column: str | None = "class"
 ) -> gpd.GeoDataFrame:
     """Label polygons of one class from a vector file (any CRS)."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"label polygons not found: {path}")
-    try:
-        frame = gpd.read_file(path, engine="pyogrio")
-    except Exception as err:  # pyogrio raises several types for unreadable files
-        raise InputError(f"{path}: cannot read label polygons ({err})") from err
+    frame = read_vector(path, what="label polygons")
     if class_column is None:
         return frame
     if class_column not in frame.columns:
