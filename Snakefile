@@ -8,6 +8,9 @@ min_version("8.20")
 include: "workflow/rules/common.smk"
 
 
+report: "workflow/report/workflow.rst"
+
+
 if config["source"] == "synthetic":
 
     include: "workflow/rules/simulate.smk"
@@ -15,6 +18,7 @@ if config["source"] == "synthetic":
     include: "workflow/rules/model.smk"
     include: "workflow/rules/detect.smk"
     include: "workflow/rules/evaluate.smk"
+    include: "workflow/rules/report.smk"
 
 
 if config["source"] == "asf":
@@ -28,6 +32,7 @@ if config["source"] == "asf":
 
 
 include: "workflow/rules/provenance.smk"
+include: "workflow/rules/agreement.smk"
 
 
 rule all:
@@ -35,3 +40,5 @@ rule all:
     input:
         get_final_outputs,
         "results/provenance.json",
+        get_run_report,
+        get_agreement_outputs,

@@ -29,7 +29,14 @@ PROVENANCE_FORMAT = 1
 # The trees of a run whose files are inputs or products.
 RUN_TREES = ("resources", "results")
 # Not products: timings (they differ on every run), the record itself and audit reports.
-NOT_PRODUCTS = ("results/benchmarks/", "results/provenance.json", "results/audit.json")
+# records of the run, not products: timings, the provenance record itself, audits, and the
+# report (it shows the timings)
+NOT_PRODUCTS = (
+    "results/benchmarks/",
+    "results/provenance.json",
+    "results/audit.json",
+    "results/report.html",
+)
 # Python distributions whose versions a result depends on (recorded when installed).
 DISTRIBUTIONS = (
     "massmove",

@@ -57,9 +57,14 @@ def test_default_dry_run_lists_every_job(tmp_path):
         "merge_detections": 1,
         "evaluate_pair": 4,
         "evaluation": 1,
+        "baseline_segment": 4,
+        "baseline_vectorise": 4,
+        "baseline_evaluate_pair": 4,
+        "baseline_evaluation": 1,
         "provenance": 1,
+        "report": 1,
         "all": 1,
-        "total": 39,
+        "total": 53,
     }
 
 

@@ -66,7 +66,12 @@ def test_tiny_config_through_slurm_equals_the_local_run(slurm_cluster, tiny_run,
         "merge_detections": 1,
         "evaluate_pair": 2,
         "evaluation": 1,
+        "baseline_segment": 2,
+        "baseline_vectorise": 2,
+        "baseline_evaluate_pair": 2,
+        "baseline_evaluation": 1,
         "provenance": 1,
+        "report": 1,
     }
     assert {rule: rules.count(rule) for rule in set(rules)} == expected
     assert {job["state"] for job in jobs} == {"COMPLETED"}

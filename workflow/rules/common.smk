@@ -18,6 +18,10 @@ except MassmoveError as err:
 config.clear()
 config.update(_resolved)
 CONFIG_DIGEST = config_digest(config)
+# the detector of results/likelihood: the learned ensemble, or the classical baseline alone
+PRIMARY_DETECTOR = (
+    "baseline" if config["model"]["architecture"] == "baseline" else "ensemble"
+)
 
 # Pairs known when the workflow is parsed: the synthetic ones, and those of a replayed search
 # (offline and deterministic). A live ASF search is a checkpoint: its pairs are read after it.
@@ -80,6 +84,8 @@ def get_final_outputs(wildcards):
         outputs += expand("results/truth/{pair}.gpkg", pair=sorted(PAIRS))
         outputs += expand("results/detections/{pair}.gpkg", pair=sorted(PAIRS))
         outputs += ["results/detections.gpkg", "results/evaluation.json"]
+        if PRIMARY_DETECTOR != "baseline":
+            outputs += ["results/baseline/evaluation.json"]
     else:
         scenes = get_asf_scenes()
         outputs += expand("resources/slc/{scene}.zip", scene=scenes)
@@ -92,10 +98,32 @@ def get_final_outputs(wildcards):
 
 def get_reference(wildcards):
     """Reference polygons of a pair: evaluation.reference, else the synthetic truth."""
+    return reference_of(wildcards.pair)
+
+
+def reference_of(pair):
+    """Reference polygons of pair id ``pair``."""
     reference = config["evaluation"]["reference"]
     if reference:
         return str(Path(reference).expanduser())
-    return f"results/truth/{wildcards.pair}.gpkg"
+    return f"results/truth/{pair}.gpkg"
+
+
+def get_agreement_annotations(wildcards):
+    """Annotation sets of the agreement study, by name."""
+    return dict(config["agreement"]["annotations"])
+
+
+def get_agreement_outputs(wildcards):
+    """The agreement study's table and heatmap, when two or more annotation sets are given."""
+    if len(config["agreement"]["annotations"]) < 2:
+        return []
+    return ["results/agreement/agreement.csv", "results/agreement/agreement.png"]
+
+
+def get_run_report(wildcards):
+    """The run's HTML report (runs that segment and evaluate: source synthetic)."""
+    return ["results/report.html"] if config["source"] == "synthetic" else []
 
 
 def get_asf_pairs():
@@ -166,12 +194,37 @@ def get_labelled_files(wildcards):
 
 
 def get_ensemble(wildcards):
-    """The operators' ensemble (model.checkpoints) or the members this run trains."""
+    """The operators' ensemble (model.checkpoints) or the members this run trains; none when
+    the baseline is the run's detector."""
+    if PRIMARY_DETECTOR == "baseline":
+        return []
     if config["model"]["checkpoints"]:
         return list(config["model"]["checkpoints"])
     return expand(
         "results/models/fold{fold}", fold=range(config["model"]["ensemble_size"])
     )
+
+
+def get_report_inputs(wildcards):
+    """Named inputs of the report: per-pair products in pair order, the evaluations, the
+    provenance record."""
+    pairs = sorted(PAIRS)
+    inputs = {
+        "interferograms": expand("results/interferograms/{pair}.tif", pair=pairs),
+        "likelihoods": expand("results/likelihood/{pair}.tif", pair=pairs),
+        "detections": expand("results/detections/{pair}.gpkg", pair=pairs),
+        "baseline_detections": [],
+        "references": [reference_of(p) for p in pairs],
+        "evaluation": "results/evaluation.json",
+        "provenance": "results/provenance.json",
+    }
+    inputs["agreement"] = get_agreement_outputs(wildcards)
+    if PRIMARY_DETECTOR != "baseline":
+        inputs["baseline_detections"] = expand(
+            "results/baseline/detections/{pair}.gpkg", pair=pairs
+        )
+        inputs["baseline_evaluation"] = "results/baseline/evaluation.json"
+    return inputs
 
 
 def get_pair_detections(wildcards):

@@ -22,6 +22,27 @@ rule vectorise:
         "../scripts/vectorise.py"
 
 
+rule baseline_vectorise:
+    input:
+        likelihood="results/baseline/likelihood/{pair}.tif",
+    output:
+        detections="results/baseline/detections/{pair}.gpkg",
+    log:
+        "logs/baseline_vectorise/{pair}.log",
+    benchmark:
+        "results/benchmarks/baseline_vectorise/{pair}.tsv"
+    conda:
+        "../../envs/core.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        detection=lookup(dpath="detection", within=config),
+    script:
+        "../scripts/vectorise.py"
+
+
 rule merge_detections:
     input:
         detections=get_pair_detections,

@@ -44,3 +44,48 @@ rule evaluation:
         evaluation=lookup(dpath="evaluation", within=config),
     script:
         "../scripts/evaluation.py"
+
+
+rule baseline_evaluate_pair:
+    input:
+        detections="results/baseline/detections/{pair}.gpkg",
+        likelihood="results/baseline/likelihood/{pair}.tif",
+        reference=get_reference,
+    output:
+        evaluation="results/baseline/evaluation/{pair}.json",
+    log:
+        "logs/baseline_evaluate_pair/{pair}.log",
+    benchmark:
+        "results/benchmarks/baseline_evaluate_pair/{pair}.tsv"
+    conda:
+        "../../envs/core.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        evaluation=lookup(dpath="evaluation", within=config),
+        threshold=lookup(dpath="detection/threshold", within=config),
+    script:
+        "../scripts/evaluate_pair.py"
+
+
+rule baseline_evaluation:
+    input:
+        pairs=expand("results/baseline/evaluation/{pair}.json", pair=sorted(PAIRS)),
+    output:
+        evaluation="results/baseline/evaluation.json",
+    log:
+        "logs/baseline_evaluation/baseline_evaluation.log",
+    benchmark:
+        "results/benchmarks/baseline_evaluation/baseline_evaluation.tsv"
+    conda:
+        "../../envs/core.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        evaluation=lookup(dpath="evaluation", within=config),
+    script:
+        "../scripts/evaluation.py"

@@ -64,5 +64,30 @@ rule segment:
     params:
         model=lookup(dpath="model", within=config),
         segment=lookup(dpath="segment", within=config),
+        detector=PRIMARY_DETECTOR,
+    script:
+        "../scripts/segment.py"
+
+
+rule baseline_segment:
+    input:
+        product="results/interferograms/{pair}.tif",
+    output:
+        likelihood="results/baseline/likelihood/{pair}.tif",
+    log:
+        "logs/baseline_segment/{pair}.log",
+    benchmark:
+        "results/benchmarks/baseline_segment/{pair}.tsv"
+    conda:
+        "../../envs/torch.yaml"
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=30,
+    params:
+        baseline=lookup(dpath="model/baseline", within=config),
+        segment=lookup(dpath="segment", within=config),
+        members=[],
+        detector="baseline",
     script:
         "../scripts/segment.py"

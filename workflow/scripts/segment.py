@@ -1,4 +1,4 @@
-"""Snakemake adapter: likelihood raster of one pair from the ensemble."""
+"""Snakemake adapter: likelihood raster of one pair from the ensemble or the baseline."""
 
 from massmove.logs import script_logging
 from massmove.model.stages import segment_stage
@@ -7,7 +7,8 @@ with script_logging(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
     segment_stage(
         snakemake.config,  # noqa: F821
         snakemake.input.product,  # noqa: F821
-        snakemake.input.members,  # noqa: F821
+        snakemake.input.get("members", []),  # noqa: F821
         snakemake.output.likelihood,  # noqa: F821
         threads=snakemake.threads,  # noqa: F821
+        detector=snakemake.params.detector,  # noqa: F821
     )

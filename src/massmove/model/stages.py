@@ -211,22 +211,39 @@ def segment_stage(
     likelihood_tif: str | Path,
     *,
     threads: int = 1,
+    detector: str | None = None,
 ) -> None:
-    """Segment one interferogram with the ensemble; write the likelihood COG."""
+    """Segment one interferogram; write the likelihood COG.
+
+    ``detector`` is ``"ensemble"`` (the members in ``member_dirs``), ``"baseline"`` (the
+    classical rules of ``model.baseline``, :mod:`massmove.detect.baseline`) or ``None``: the
+    one ``model.architecture`` names. Both run through the same tiling and blending."""
+    from massmove.detect.baseline import BaselineDetector
     from massmove.model.infer import inference_workers, likelihood_array, load_ensemble, write_likelihood
 
     segment = config["segment"]
-    ensemble = load_ensemble(
-        member_dirs,
-        channels=config["model"]["channels"],
-        patch_px=config["train"]["patch_px"],
-        device_name=config["model"]["device"],
-        precision=segment["precision"],
-    )
-    workers = inference_workers(ensemble, threads)
+    if detector is None:
+        detector = "baseline" if config["model"]["architecture"] == "baseline" else "ensemble"
+    if detector == "baseline":
+        model: Any = BaselineDetector.from_config(config)
+        identity = {"detector": "baseline", **{k: str(v) for k, v in config["model"]["baseline"].items()}}
+    else:
+        model = load_ensemble(
+            member_dirs,
+            channels=config["model"]["channels"],
+            patch_px=config["train"]["patch_px"],
+            device_name=config["model"]["device"],
+            precision=segment["precision"],
+        )
+        identity = {
+            "detector": "ensemble",
+            "members": len(model.members),
+            "checkpoint_digests": ",".join(r["weights_sha256"] for r in model.records),
+        }
+    workers = inference_workers(model, threads)
     likelihood, profile = likelihood_array(
         product_tif,
-        ensemble,
+        model,
         chunk_px=segment["chunk_px"],
         stride_px=segment["stride_px"],
         batch_size=segment["batch_size"],
@@ -239,17 +256,16 @@ def segment_stage(
     tags.update(
         {
             "product": Path(product_tif).name,
-            "members": len(ensemble.members),
-            "checkpoint_digests": ",".join(r["weights_sha256"] for r in ensemble.records),
-            "device": str(ensemble.device),
-            "precision": dtype_name(ensemble.dtype),
+            **identity,
+            "device": str(model.device),
+            "precision": dtype_name(model.dtype),
             "config_digest": config_digest(config),
             "massmove_version": __version__,
         }
     )
     log.info(
-        "%s: %d members on %s (%s), chunks %d px",
-        *(product_tif, len(ensemble.members), ensemble.device, tags["precision"], segment["chunk_px"]),
+        "%s: %s (%d members) on %s (%s), chunks %d px",
+        *(product_tif, detector, len(model.members), model.device, tags["precision"], segment["chunk_px"]),
     )
     if segment["scheduler"] != "threads":
         log.info("blocks computed by the dask scheduler at %s", segment["scheduler"])

@@ -1,0 +1,1 @@
+"""The run report: figures and a self-contained HTML page."""

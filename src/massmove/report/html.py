@@ -1,0 +1,283 @@
+"""The run report (``results/report.html``): one self-contained HTML file.
+
+Every figure is an inline PNG (``data:`` URI) and the style sheet is inline; there is no
+script, font, CDN or any other external reference, so the report opens offline and can be
+mailed or archived as it is. Contents: per pair a quicklook (wrapped phase in a cyclic map
+with detections, reference, baseline and the ensemble's uncertain area outlined), metric
+tables of the ensemble against the classical baseline (pooled and per pair), the
+magnitude-frequency of polygon areas, the agreement study (when configured), and the run's
+metadata (config digest, versions, seeds, devices, workflow commit) and job timings.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import html
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+
+from massmove.errors import InputError
+from massmove.io.atomic import atomic_path
+from massmove.io.raster_io import read_bands
+from massmove.io.vector import read_vector
+from massmove.model.patches import read_labels
+from massmove.report.figures import magnitude_frequency_png, quicklook_png
+
+log = logging.getLogger(__name__)
+
+STYLE = """
+body { font-family: sans-serif; margin: 2em; max-width: 70em; color: #222; }
+table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
+th, td { border: 1px solid #999; padding: 0.25em 0.6em; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+img { max-width: 100%; }
+code { background: #eee; padding: 0 0.2em; }
+"""
+
+#: pooled figures shown per detector, in this order
+POOLED_KEYS = (
+    "pixel_iou",
+    "pixel_precision",
+    "pixel_recall",
+    "pixel_f1",
+    "object_precision",
+    "object_recall",
+    "object_f1",
+    "likelihood_pixel_recall",
+)
+
+
+def _image(png: bytes, alt: str) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    def cell(value: Any) -> str:
+        if isinstance(value, float):
+            return f"{value:.3f}"
+        return html.escape(str(value))
+
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in row) + "</tr>" for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _load_json(path: str | Path, what: str) -> dict[str, Any]:
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, ValueError) as err:
+        raise InputError(f"{path}: cannot read the {what} ({err})") from err
+
+
+def metric_tables(evaluations: Mapping[str, Mapping[str, Any]]) -> str:
+    """Pooled and per-pair tables of every detector's evaluation (ensemble, baseline)."""
+    names = list(evaluations)
+    pooled = [[key, *(evaluations[n][key] for n in names)] for key in POOLED_KEYS]
+    for coverage in next(iter(evaluations.values()))["object_recall_at_coverage"]:
+        pooled.append(
+            [
+                f"object recall at {float(coverage):.0%} coverage",
+                *(evaluations[n]["object_recall_at_coverage"][coverage]["recall"] for n in names),
+            ]
+        )
+    pooled.append(["detections", *(evaluations[n]["counts"]["detections"] for n in names)])
+    pooled.append(["matched references", *(evaluations[n]["counts"]["matched"] for n in names)])
+    pooled.append(["references", *(evaluations[n]["counts"]["references"] for n in names)])
+    per_pair = [
+        [
+            pair,
+            name,
+            e["pixel"]["iou"],
+            e["object"]["precision"],
+            e["object"]["recall"],
+            e["object"]["f1"],
+            e["n_detections"],
+            e["n_references"],
+        ]  # fmt: skip
+        for pair in sorted(next(iter(evaluations.values()))["pairs"])
+        for name in names
+        for e in (evaluations[name]["pairs"][pair],)
+    ]
+    threshold = next(iter(evaluations.values()))["iou_threshold"]
+    return (
+        f"<h2>Scores against the reference (object IoU threshold {threshold})</h2>"
+        + _table(["figure", *names], pooled)
+        + "<h3>Per pair</h3>"
+        + _table(
+            [
+                "pair",
+                "detector",
+                "pixel IoU",
+                "object precision",
+                "object recall",
+                "object F1",
+                "detections",
+                "references",
+            ],  # fmt: skip
+            per_pair,
+        )
+    )
+
+
+def timings_table(benchmark_dir: str | Path) -> str:
+    """Wall time, CPU time and peak RSS of every job Snakemake benchmarked so far."""
+    rows = []
+    for path in sorted(Path(benchmark_dir).rglob("*.tsv")):
+        with path.open() as handle:
+            record = next(csv.DictReader(handle, delimiter="\t"), None)
+        if record:
+            rows.append(
+                [
+                    f"{path.parent.name}/{path.stem}",
+                    float(record["s"]),
+                    float(record.get("cpu_time") or 0),
+                    float(record.get("max_rss") or 0),
+                ]
+            )
+    if not rows:
+        return "<p>No job timings recorded.</p>"
+    return _table(["job", "wall (s)", "CPU (s)", "peak RSS (MB)"], rows)
+
+
+def metadata_table(provenance: Mapping[str, Any]) -> str:
+    """Config digest, workflow commit, seeds, devices and versions of the provenance record."""
+    workflow = provenance.get("workflow", {})
+    rows = [
+        ["config digest (sha256)", provenance.get("config_digest", "")],
+        ["massmove", provenance.get("massmove_version", "")],
+        ["workflow commit", f"{workflow.get('git_commit')} (dirty: {workflow.get('git_dirty')})"],
+        ["written", provenance.get("written_utc", "")],
+        ["seeds", json.dumps(provenance.get("seeds", {}))],
+        [
+            "device",
+            json.dumps({k: v for k, v in provenance.get("device", {}).items() if not isinstance(v, dict)}),
+        ],
+        *([name, version] for name, version in sorted(provenance.get("versions", {}).items())),
+    ]
+    return _table(["", "value"], rows)
+
+
+def agreement_section(table_csv: str | Path, heatmap_png: str | Path) -> str:
+    """The agreement study's heatmap and each annotator's mean IoU with the others."""
+    with Path(table_csv).open(newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["annotator_b"] == "mean_of_others"]
+    names = list(dict.fromkeys(r["annotator_a"] for r in rows))
+    value = {(r["annotator_a"], r["scope"]): r["iou"] for r in rows}
+    table = _table(
+        ["annotator", "mean IoU, classes apart", "mean IoU, merged"],
+        [[n, value.get((n, "classes_apart"), ""), value.get((n, "merged"), "")] for n in names],
+    )
+    return "<h2>Agreement</h2>" + _image(Path(heatmap_png).read_bytes(), "agreement heatmap") + table
+
+
+def build_report(
+    *,
+    title: str,
+    pairs: Sequence[Mapping[str, Any]],
+    evaluations: Mapping[str, Mapping[str, Any]],
+    provenance: Mapping[str, Any],
+    benchmark_dir: str | Path,
+    agreement: tuple[str | Path, str | Path] | None = None,
+) -> str:
+    """The HTML text of the report.
+
+    ``pairs``: per pair ``pair_id``, ``interferogram``, ``likelihood``, ``reference`` (a
+    GeoDataFrame, or None) and ``layers`` (name -> GeoDataFrame of polygons, e.g. detections
+    and baseline). ``evaluations``: detector name -> pooled evaluation record.
+    """
+    sections = [f"<h1>{html.escape(title)}</h1>"]
+    if evaluations:
+        sections.append(metric_tables(evaluations))
+    areas: dict[str, list[float]] = {}
+    quicklooks = []
+    for pair in pairs:
+        bands, grid, _ = read_bands(pair["interferogram"], required=("wrapped_phase",))
+        spread = read_bands(pair["likelihood"], required=("likelihood_spread",))[0]["likelihood_spread"]
+        outlines = dict(pair["layers"])
+        if pair["reference"] is not None:
+            outlines["reference"] = pair["reference"]
+        for name, frame in outlines.items():
+            areas.setdefault(name, []).extend(frame.to_crs(grid.crs).area.tolist() if len(frame) else [])
+        png = quicklook_png(bands["wrapped_phase"], spread, grid, outlines, pair["pair_id"])
+        quicklooks.append(
+            f"<h3>{html.escape(pair['pair_id'])}</h3>" + _image(png, f"quicklook {pair['pair_id']}")
+        )
+    sections.append(
+        "<h2>Magnitude-frequency</h2>" + _image(magnitude_frequency_png(areas), "magnitude-frequency")
+    )
+    sections.append(
+        "<h2>Pairs</h2><p>Wrapped phase in the cyclic map romaO; outlines: detections (white), "
+        "reference (black), baseline (orange); dotted: ensemble spread of the likelihood >= 0.2 "
+        "(where the members disagree).</p>" + "".join(quicklooks)
+    )
+    sections.append("<h2>Run</h2>" + metadata_table(provenance))
+    sections.append("<h2>Job timings</h2>" + timings_table(benchmark_dir))
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>"
+        + "\n".join(sections)
+        + "</body></html>\n"
+    )
+
+
+def report_stage(
+    config: Mapping[str, Any],
+    *,
+    interferograms: Sequence[str | Path],
+    likelihoods: Sequence[str | Path],
+    detections: Sequence[str | Path],
+    baseline_detections: Sequence[str | Path],
+    references: Sequence[str | Path],
+    evaluation_json: str | Path | None,
+    baseline_evaluation_json: str | Path | None,
+    provenance_json: str | Path,
+    benchmark_dir: str | Path,
+    report_html: str | Path,
+    agreement: Sequence[str | Path] = (),
+) -> None:
+    """``results/report.html`` from the run's products (lists ordered by pair)."""
+    settings = config["evaluation"]
+    pairs = []
+    for index, product in enumerate(interferograms):
+        layers = {"detections": read_vector(detections[index], what="detections")}
+        if baseline_detections:
+            layers["baseline"] = read_vector(baseline_detections[index], what="baseline detections")
+        reference: gpd.GeoDataFrame | None = None
+        if references:
+            reference = read_labels(
+                references[index],
+                label_class=settings["reference_class"],
+                class_column=settings["class_column"],
+            )
+        pairs.append(
+            {
+                "pair_id": Path(product).stem,
+                "interferogram": product,
+                "likelihood": likelihoods[index],
+                "reference": reference,
+                "layers": layers,
+            }
+        )
+    evaluations = {}
+    if evaluation_json:
+        evaluations[config["model"]["architecture"]] = _load_json(evaluation_json, "evaluation")
+    if baseline_evaluation_json:
+        evaluations["baseline"] = _load_json(baseline_evaluation_json, "baseline evaluation")
+    text = build_report(
+        title="massmove run report",
+        pairs=pairs,
+        evaluations=evaluations,
+        provenance=_load_json(provenance_json, "provenance record"),
+        benchmark_dir=benchmark_dir,
+        agreement=(agreement[0], agreement[1]) if agreement else None,
+    )
+    with atomic_path(Path(report_html)) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    log.info("report of %d pairs written to %s", len(pairs), report_html)
