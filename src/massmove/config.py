@@ -175,6 +175,18 @@ def config_digest(config: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def primary_detector(config: Mapping[str, Any]) -> str:
+    """The detector of a run's likelihood rasters: ``"baseline"`` when ``model.architecture``
+    is the classical baseline, else ``"ensemble"`` (the learned members).
+
+    Examples
+    --------
+    >>> primary_detector({"model": {"architecture": "baseline"}})
+    'baseline'
+    """
+    return "baseline" if config["model"]["architecture"] == "baseline" else "ensemble"
+
+
 def config_template(schema: Mapping[str, Any]) -> str:
     """Render the default config as commented YAML (the descriptions become comments)."""
     lines: list[str] = [

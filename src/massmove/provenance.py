@@ -28,9 +28,8 @@ from massmove.io.digest import file_hexdigest
 PROVENANCE_FORMAT = 1
 # The trees of a run whose files are inputs or products.
 RUN_TREES = ("resources", "results")
-# Not products: timings (they differ on every run), the record itself and audit reports.
-# records of the run, not products: timings, the provenance record itself, audits, and the
-# report (it shows the timings)
+# Not products: timings (they differ on every run), the record itself, audit reports and the
+# run report (it shows the timings).
 NOT_PRODUCTS = (
     "results/benchmarks/",
     "results/provenance.json",

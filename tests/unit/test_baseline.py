@@ -6,13 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import rasterio
-from rasterio.transform import from_origin
 
 from massmove.config import resolve_config
 from massmove.detect.baseline import BaselineDetector, fringe_rate
+from massmove.io.raster_io import write_cog
 from massmove.model.channels import product_channels
 from massmove.model.infer import likelihood_of_block
 from massmove.model.stages import segment_stage
+from massmove.raster import Grid
 
 PATCH = 64
 CENTRE = (70, 90)
@@ -74,22 +75,8 @@ def test_predict_reads_the_normalised_channels_of_any_patch():
 def test_baseline_likelihood_product_through_the_segment_stage(tmp_path, chunk_px):
     phase, coherence = scene(size=192)
     product = tmp_path / "A088_20180801_20180813.tif"
-    with rasterio.open(
-        product,
-        "w",
-        driver="GTiff",
-        width=192,
-        height=192,
-        count=2,
-        dtype="float32",
-        crs="EPSG:2056",
-        transform=from_origin(2_600_000, 1_120_000, 12.5, 12.5),
-        nodata=float("nan"),
-    ) as dst:
-        dst.write(np.stack([phase, coherence]))
-        dst.set_band_description(1, "wrapped_phase")
-        dst.set_band_description(2, "coherence")
-        dst.update_tags(pair_id="A088_20180801_20180813")
+    grid = Grid(2_600_000, 1_120_000, 12.5, 192, 192, "EPSG:2056")
+    write_cog(product, [phase, coherence], ["wrapped_phase", "coherence"], grid, {"pair_id": product.stem})
     config = resolve_config(
         {
             "train": {"patch_px": PATCH},

@@ -10,12 +10,14 @@ import pytest
 import torch
 
 from massmove.errors import CorruptInputError, InputError
+from massmove.io.raster_io import write_cog
 from massmove.model.augment import augment_batch
 from massmove.model.checkpoint import METADATA, WEIGHTS, load_member, save_member
 from massmove.model.infer import Ensemble, blend_window, likelihood_of_block
 from massmove.model.network import build_network
 from massmove.model.patches import PatchSet
 from massmove.model.train import TrainSettings, train_member
+from massmove.raster import Grid
 
 CHANNELS = ["cos_phase", "sin_phase", "coherence"]
 NETWORK = {
@@ -161,9 +163,6 @@ def test_tiled_likelihood_does_not_depend_on_the_chunking(member_dir):
 
 def small_product(path, size: int = 200) -> None:
     """A two-band product (wrapped phase with a fringe pattern, coherence) on an LV95 grid."""
-    import rasterio
-    from rasterio.transform import from_origin
-
     rng = np.random.default_rng(3)
     rows, cols = np.mgrid[0:size, 0:size]
     phase = np.angle(
@@ -171,21 +170,8 @@ def small_product(path, size: int = 200) -> None:
     )
     coherence = rng.uniform(0.2, 0.9, (size, size))
     phase[:10, :] = np.nan
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        width=size,
-        height=size,
-        count=2,
-        dtype="float32",
-        crs="EPSG:2056",
-        transform=from_origin(2_600_000, 1_120_000, 12.5, 12.5),
-        nodata=float("nan"),
-    ) as dst:
-        dst.write(np.stack([phase, coherence]).astype(np.float32))
-        dst.set_band_description(1, "wrapped_phase")
-        dst.set_band_description(2, "coherence")
+    grid = Grid(2_600_000, 1_120_000, 12.5, size, size, "EPSG:2056")
+    write_cog(path, [phase, coherence], ["wrapped_phase", "coherence"], grid, {})
 
 
 @pytest.mark.slow

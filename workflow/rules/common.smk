@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from massmove.config import config_digest, resolve_config
+from massmove.config import config_digest, primary_detector, resolve_config
 from massmove.errors import MassmoveError
 from massmove.pairs import synthetic_acquisitions, synthetic_pairs
 
@@ -19,9 +19,7 @@ config.clear()
 config.update(_resolved)
 CONFIG_DIGEST = config_digest(config)
 # the detector of results/likelihood: the learned ensemble, or the classical baseline alone
-PRIMARY_DETECTOR = (
-    "baseline" if config["model"]["architecture"] == "baseline" else "ensemble"
-)
+PRIMARY_DETECTOR = primary_detector(config)
 
 # Pairs known when the workflow is parsed: the synthetic ones, and those of a replayed search
 # (offline and deterministic). A live ASF search is a checkpoint: its pairs are read after it.
@@ -217,8 +215,8 @@ def get_report_inputs(wildcards):
         "references": [reference_of(p) for p in pairs],
         "evaluation": "results/evaluation.json",
         "provenance": "results/provenance.json",
+        "agreement": get_agreement_outputs(wildcards),
     }
-    inputs["agreement"] = get_agreement_outputs(wildcards)
     if PRIMARY_DETECTOR != "baseline":
         inputs["baseline_detections"] = expand(
             "results/baseline/detections/{pair}.gpkg", pair=pairs

@@ -87,7 +87,6 @@ rule baseline_segment:
     params:
         baseline=lookup(dpath="model/baseline", within=config),
         segment=lookup(dpath="segment", within=config),
-        members=[],
         detector="baseline",
     script:
         "../scripts/segment.py"

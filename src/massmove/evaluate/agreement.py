@@ -116,9 +116,8 @@ def agreement_stage(
         for name, path in annotation_paths.items()
     }
     rows = pairwise_agreement(sets, settings["classes"])
-    means = {
-        scope: mean_iou_per_annotator(iou_matrix(rows, names, scope)) for scope in (CLASSES_APART, MERGED)
-    }
+    matrices = {scope: iou_matrix(rows, names, scope) for scope in (CLASSES_APART, MERGED)}
+    means = {scope: mean_iou_per_annotator(matrix) for scope, matrix in matrices.items()}
     with atomic_path(Path(csv_path)) as tmp, tmp.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["annotator_a", "annotator_b", "scope", "iou"])
@@ -128,8 +127,6 @@ def agreement_stage(
         for scope, values in means.items():
             for name, value in zip(names, values, strict=True):
                 writer.writerow([name, "mean_of_others", scope, "" if np.isnan(value) else f"{value:.6f}"])
-    png = heatmap_png(
-        {scope: iou_matrix(rows, names, scope) for scope in (CLASSES_APART, MERGED)}, names, "Pairwise IoU"
-    )
+    png = heatmap_png(matrices, names, "Pairwise IoU")
     with atomic_path(Path(png_path)) as tmp:
         tmp.write_bytes(png)

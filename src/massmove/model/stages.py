@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from massmove import __version__
-from massmove.config import config_digest, deep_merge
+from massmove.config import config_digest, deep_merge, primary_detector
 from massmove.errors import ConfigError, InputError
 from massmove.io.atomic import atomic_path
 from massmove.io.raster_io import read_grid
@@ -222,8 +222,7 @@ def segment_stage(
     from massmove.model.infer import inference_workers, likelihood_array, load_ensemble, write_likelihood
 
     segment = config["segment"]
-    if detector is None:
-        detector = "baseline" if config["model"]["architecture"] == "baseline" else "ensemble"
+    detector = detector or primary_detector(config)
     if detector == "baseline":
         model: Any = BaselineDetector.from_config(config)
         identity = {"detector": "baseline", **{k: str(v) for k, v in config["model"]["baseline"].items()}}
