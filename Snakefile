@@ -15,10 +15,6 @@ if config["source"] == "synthetic":
 
     include: "workflow/rules/simulate.smk"
     include: "workflow/rules/interferogram.smk"
-    include: "workflow/rules/model.smk"
-    include: "workflow/rules/detect.smk"
-    include: "workflow/rules/evaluate.smk"
-    include: "workflow/rules/report.smk"
 
 
 if config["source"] == "asf":
@@ -31,6 +27,11 @@ if config["source"] == "asf":
         include: "workflow/rules/snap.smk"
 
 
+# segmentation, detections, evaluation and report of the run's interferograms (every source)
+include: "workflow/rules/model.smk"
+include: "workflow/rules/detect.smk"
+include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/report.smk"
 include: "workflow/rules/provenance.smk"
 include: "workflow/rules/agreement.smk"
 

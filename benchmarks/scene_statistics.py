@@ -10,7 +10,10 @@ positive patches (``train.patch_px`` at ``train.stride_px``; the study: about 20
 Approximation (fast: seconds per seed, no SLCs): the readability coherence given to the rules
 is the background coherence of each pixel divided by the surface disruption of its motion,
 ``1 + |v| / v_disruption``, not the simulated signal coherence of the full truth stage;
-counts can differ by a pattern or two per pair from the truth products.
+counts can differ by a pattern or two per pair from the truth products. Without the truth
+stage's noise-free phase, patterns are read against phase noise alone, not against the clutter
+of their surroundings (``synthetic.truth.min_contrast_to_clutter``), so the counts here are an
+upper bound of the truth products'.
 
 Usage: .venv/bin/python benchmarks/scene_statistics.py --seeds 101 102 103 104
 """
@@ -45,7 +48,7 @@ def coherent_masks(config: Mapping[str, Any]) -> list[tuple[str, list[float], ND
     for pair in synthetic_pairs(config):
         context = contexts.setdefault(pair.track, track_context(config, ground, pair.track))
         readability = background_coherence(config, ground, context, pair, grid) / (1 + speed / disruption)
-        patterns = visible_patterns(config, ground, context, pair, grid, readability.astype(np.float32))
+        patterns = visible_patterns(config, ground, context, pair, grid, readability.astype(np.float32), None)
         coherent = patterns[patterns["class"] == "coherent"]
         results.append((pair.pair_id, list(coherent["area_m2"]), rasterise_labels(coherent, grid)))
     return results

@@ -195,3 +195,59 @@ def test_live_search_checkpoint_expands_the_downloads(tmp_path):
         line.split()[:2] for line in out.splitlines() if line.split()[:1] in (["download"], ["orbit"])
     )
     assert counts == {"download": "30", "orbit": "30"}
+
+
+@pytest.mark.parametrize("replayed", [True, False], ids=["replayed-search", "live-search-checkpoint"])
+def test_real_pairs_are_segmented_and_evaluated_when_there_is_a_detector(tmp_path, replayed):
+    """With a detector (here the baseline) and a reference inventory, a real-data run segments,
+    vectorises and evaluates every pair of the search and writes the report; the replayed
+    search knows the pairs when the workflow is parsed, the live one after its checkpoint."""
+    replay = tmp_path / "replay.yaml"
+    replay.write_text(yaml.safe_dump({"search": {"response": str(FIXTURES / "valais_umm.json")}}))
+    valais = str(REPO / "config/examples/valais.yaml")
+    reference = tmp_path / "inventory.geojson"
+    reference.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {},
+                        "geometry": {
+                            "type": "Polygon",
+                            "coordinates": [[[7.5, 46.2], [7.51, 46.2], [7.51, 46.21], [7.5, 46.2]]],
+                        },
+                    }
+                ],
+            }
+        )
+    )
+    detector = tmp_path / "detector.yaml"
+    detector.write_text(
+        yaml.safe_dump({"model": {"architecture": "baseline"}, "evaluation": {"reference": str(reference)}})
+    )
+    assert (
+        run(tmp_path, "--configfile", valais, str(replay), "--cores", "1", "--until", "search").returncode
+        == 0
+    )
+    n_pairs = len(pd.read_csv(tmp_path / "results/pairs.csv"))
+    configs = [valais, str(replay), str(detector)] if replayed else [valais, str(detector)]
+    result = run(tmp_path, "--configfile", *configs, "--cores", "2", "-n", "--rerun-triggers", "mtime")
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = result.stdout + result.stderr
+    counts = {
+        name: int(number)
+        for name, number, *_ in (line.split() for line in out.splitlines() if len(line.split()) >= 2)
+        if number.isdigit()
+    }
+    expected = {"segment": n_pairs, "vectorise": n_pairs, "evaluate_pair": n_pairs, "interferogram": n_pairs}
+    assert {name: counts.get(name) for name in expected} == expected
+    assert counts.get("merge_detections") == counts.get("evaluation") == counts.get("report") == 1
+    assert "train" not in counts and "baseline_segment" not in counts
+    # without a detector the same run stops at the interferograms
+    plain = run(tmp_path, "--configfile", *configs[:-1], "--cores", "2", "-n", "--rerun-triggers", "mtime")
+    assert plain.returncode == 0, plain.stderr[-3000:]
+    assert "segment" not in {
+        line.split()[0] for line in (plain.stdout + plain.stderr).splitlines() if line.split()
+    }

@@ -18,6 +18,7 @@ from rasterio.transform import from_origin
 
 from massmove.audit import Tolerance, compare_file
 from massmove.config import config_digest
+from tests.runs import TINY
 
 MASSMOVE = [sys.executable, "-m", "massmove.cli"]
 
@@ -41,11 +42,18 @@ def test_provenance_records_config_versions_seeds_and_every_file(tiny_run):
     }
     assert {**record["inputs"], **record["outputs"]} == products
     assert "results/likelihood/A088_20180801_20180813.tif" in record["outputs"]
-    assert "resources/training/seed31338/interferograms/D066_20180801_20180813.tif" in record["inputs"]
+    (training_seed,) = TINY["train"]["synthetic_seeds"]
+    training_product = f"resources/training/seed{training_seed}/interferograms/D066_20180801_20180813.tif"
+    assert training_product in record["inputs"]
     assert record["config_digest"] == config_digest(record["config"])
     with rasterio.open(tiny_run / "results/interferograms/A088_20180801_20180813.tif") as src:
         assert src.tags()["config_digest"] == record["config_digest"]
-    assert record["seeds"] == {"synthetic_seed": 31337, "train_seed": 1, "training_scene_seeds": [31338]}
+    seeds = {
+        "synthetic_seed": TINY["synthetic"]["seed"],
+        "train_seed": 1,
+        "training_scene_seeds": [training_seed],
+    }
+    assert record["seeds"] == seeds
     for name in ("massmove", "snakemake", "torch", "segmentation-models-pytorch", "numpy", "libgdal"):
         assert record["versions"][name], name
     assert record["device"]["members"]["fold0"]["device"] == "cpu"

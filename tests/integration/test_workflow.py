@@ -50,7 +50,7 @@ def test_default_dry_run_lists_every_job(tmp_path):
         "simulate_truth": 4,
         "interferogram": 4,
         "pair_table": 1,
-        "training_scene": 2,
+        "training_scene": 6,
         "train": 5,
         "segment": 4,
         "vectorise": 4,
@@ -64,7 +64,7 @@ def test_default_dry_run_lists_every_job(tmp_path):
         "provenance": 1,
         "report": 1,
         "all": 1,
-        "total": 53,
+        "total": 57,
     }
 
 
@@ -98,6 +98,10 @@ def test_tiny_run_products(tiny_run):
         truth = gpd.read_file(tiny_run / f"results/truth/{pair_id}.gpkg")
         assert set(truth["class"]) <= {"coherent", "incoherent"}
         assert truth.crs.to_epsg() == 2056
+        # every coherent pattern stands out of its clutter by the configured ratio
+        coherent = truth[truth["class"] == "coherent"]
+        assert (coherent["contrast_to_clutter"] >= 4.0).all(), coherent["contrast_to_clutter"]
+        assert (coherent["clutter_rms_rad"] > 0).all()
 
 
 @pytest.mark.slow

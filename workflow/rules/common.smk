@@ -74,24 +74,55 @@ def get_asf_scenes():
     )
 
 
+def can_detect():
+    """Whether the run segments its interferograms: always for the synthetic source; for real
+    data when it has a detector (the baseline, an operators' ensemble, or labelled
+    interferograms to train on) and interferograms (the snap engine)."""
+    if config["source"] == "synthetic":
+        return True
+    has_detector = (
+        PRIMARY_DETECTOR == "baseline"
+        or bool(config["model"]["checkpoints"])
+        or bool(config["train"]["labelled"])
+    )
+    return has_detector and config["interferogram"]["engine"] == "snap"
+
+
+def can_evaluate():
+    """Whether the run evaluates its detections: against the synthetic truth, or against
+    evaluation.reference."""
+    return can_detect() and (
+        config["source"] == "synthetic" or config["evaluation"]["reference"] is not None
+    )
+
+
+def get_detection_outputs():
+    """Detections of every pair, merged, and the evaluations when there is a reference."""
+    if not can_detect():
+        return []
+    outputs = expand("results/detections/{pair}.gpkg", pair=get_run_pairs())
+    outputs += ["results/detections.gpkg"]
+    if can_evaluate():
+        outputs += ["results/evaluation.json"]
+        if PRIMARY_DETECTOR != "baseline":
+            outputs += ["results/baseline/evaluation.json"]
+    return outputs
+
+
 def get_final_outputs(wildcards):
     """Every product the config implies."""
     outputs = ["results/pairs.csv"]
     if config["source"] == "synthetic":
         outputs += expand("results/interferograms/{pair}.tif", pair=sorted(PAIRS))
         outputs += expand("results/truth/{pair}.gpkg", pair=sorted(PAIRS))
-        outputs += expand("results/detections/{pair}.gpkg", pair=sorted(PAIRS))
-        outputs += ["results/detections.gpkg", "results/evaluation.json"]
-        if PRIMARY_DETECTOR != "baseline":
-            outputs += ["results/baseline/evaluation.json"]
     else:
         scenes = get_asf_scenes()
         outputs += expand("resources/slc/{scene}.zip", scene=scenes)
         outputs += expand("resources/orbits/{scene}.EOF", scene=scenes)
         outputs += ["resources/dem/aoi_dem.tif"]
         if config["interferogram"]["engine"] == "snap":
-            outputs += expand("results/interferograms/{pair}.tif", pair=get_asf_pairs())
-    return outputs
+            outputs += expand("results/interferograms/{pair}.tif", pair=get_run_pairs())
+    return outputs + get_detection_outputs()
 
 
 def get_reference(wildcards):
@@ -120,12 +151,13 @@ def get_agreement_outputs(wildcards):
 
 
 def get_run_report(wildcards):
-    """The run's HTML report (runs that segment and evaluate: source synthetic)."""
-    return ["results/report.html"] if config["source"] == "synthetic" else []
+    """The run's HTML report (runs that segment and evaluate)."""
+    return ["results/report.html"] if can_evaluate() else []
 
 
-def get_asf_pairs():
-    """Pair ids of a real search (after the search checkpoint when live)."""
+def get_run_pairs():
+    """Pair ids of the run: synthetic or replayed ones, else those of the live search
+    (after the search checkpoint)."""
     if PAIRS:
         return sorted(PAIRS)
     return sorted(pd.read_csv(checkpoints.search.get().output.pairs)["pair_id"])
@@ -206,7 +238,7 @@ def get_ensemble(wildcards):
 def get_report_inputs(wildcards):
     """Named inputs of the report: per-pair products in pair order, the evaluations, the
     provenance record."""
-    pairs = sorted(PAIRS)
+    pairs = get_run_pairs()
     inputs = {
         "interferograms": expand("results/interferograms/{pair}.tif", pair=pairs),
         "likelihoods": expand("results/likelihood/{pair}.tif", pair=pairs),
@@ -227,4 +259,14 @@ def get_report_inputs(wildcards):
 
 def get_pair_detections(wildcards):
     """Detections of every pair."""
-    return expand("results/detections/{pair}.gpkg", pair=sorted(PAIRS))
+    return expand("results/detections/{pair}.gpkg", pair=get_run_pairs())
+
+
+def get_pair_evaluations(wildcards):
+    """Evaluation records of every pair."""
+    return expand("results/evaluation/{pair}.json", pair=get_run_pairs())
+
+
+def get_pair_baseline_evaluations(wildcards):
+    """The baseline's evaluation records of every pair."""
+    return expand("results/baseline/evaluation/{pair}.json", pair=get_run_pairs())

@@ -27,7 +27,7 @@ rule evaluate_pair:
 
 rule evaluation:
     input:
-        pairs=expand("results/evaluation/{pair}.json", pair=sorted(PAIRS)),
+        pairs=get_pair_evaluations,
     output:
         evaluation="results/evaluation.json",
     log:
@@ -72,7 +72,7 @@ rule baseline_evaluate_pair:
 
 rule baseline_evaluation:
     input:
-        pairs=expand("results/baseline/evaluation/{pair}.json", pair=sorted(PAIRS)),
+        pairs=get_pair_baseline_evaluations,
     output:
         evaluation="results/baseline/evaluation.json",
     log:

@@ -12,8 +12,12 @@
   layover mixing, shadow, thermal noise and the residual phase left inside the window by the
   DEM's errors all enter; geocoded like the product.
 * The visible patterns: movements whose deformation phase reaches ``min_phase_rad`` on
-  ground that keeps coherence; ``coherent`` when their fringes are sampled and readable,
-  ``incoherent`` when their own motion decorrelates them or their gradient aliases.
+  ground that keeps coherence; ``coherent`` when their fringes are sampled and readable and
+  stand out of their surroundings (:func:`contrast_to_clutter` reaches
+  ``min_contrast_to_clutter``, a Rose-type criterion), ``incoherent`` when their own motion
+  decorrelates them or their gradient aliases. A movement that keeps coherence but is lost in
+  the clutter of its surroundings is not a visible pattern: no one could map it on the
+  wrapped phase.
 """
 
 from __future__ import annotations
@@ -41,6 +45,10 @@ from massmove.simulate.imaging import TrackContext, acquisition_delay, determini
 from massmove.simulate.landcover import class_table, temporal_coherence
 from massmove.simulate.scatterers import iterate_chunks
 from massmove.splat import accumulate_rows
+
+# The observer compares a pattern with surroundings of its own size: the clutter window is the
+# body grown by its equivalent radius, by at least this many product pixels.
+CLUTTER_MARGIN_MIN_PX = 8
 
 
 class PairTruth(NamedTuple):
@@ -153,6 +161,80 @@ def background_coherence(
     return temporal * snr / (1 + snr)
 
 
+def phase_noise_variance(coherence: NDArray | float, looks: float) -> NDArray | float:
+    """Cramer-Rao bound of the interferometric phase variance, ``(1 - g^2) / (2 L g^2)`` in rad^2.
+
+    Examples
+    --------
+    >>> round(float(phase_noise_variance(0.5, 4)), 3)
+    0.375
+    """
+    gamma = np.clip(coherence, 1e-3, 1.0)
+    return (1 - gamma**2) / (2 * looks * gamma**2)
+
+
+def _plane_residual(values: NDArray[np.float64], mask: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """``values`` minus their least-squares plane over ``mask`` (only ``mask`` is meaningful)."""
+    rows, cols = np.nonzero(mask)
+    design = np.column_stack([np.ones(rows.size), rows, cols])
+    coefficients, *_ = np.linalg.lstsq(design, values[mask], rcond=None)
+    all_rows, all_cols = np.indices(values.shape)
+    return values - (coefficients[0] + coefficients[1] * all_rows + coefficients[2] * all_cols)
+
+
+def contrast_to_clutter(
+    peak_phase_rad: float,
+    inside: NDArray[np.bool_],
+    clutter_rad: NDArray[np.floating],
+    coherence_median: float,
+    looks: float,
+) -> tuple[float, float]:
+    """How far a pattern stands out of the phase of its surroundings: (clutter RMS, ratio).
+
+    The clutter is the noise-free wrapped phase without the movement's own deformation
+    (residual topography of the DEM's errors, atmosphere, other signals) over a window of the
+    body grown by its equivalent radius (at least ``CLUTTER_MARGIN_MIN_PX``), taken relative
+    to its circular mean and with its least-squares plane removed: an observer discounts a
+    ramp across the window, not a bump of the pattern's own scale. The phase noise of the
+    product adds the Cramer-Rao variance of the body's median coherence at ``looks``.
+    The ratio is the peak deformation phase over ``sqrt(clutter_rms^2 + noise variance)``;
+    Rose's criterion for a human observer asks for about 3 to 5.
+
+    Parameters
+    ----------
+    peak_phase_rad
+        Largest absolute deformation phase of the movement in the pair.
+    inside
+        Pixels of the movement on the product grid.
+    clutter_rad
+        Wrapped phase without the movement's deformation on the same grid (NaN: no data).
+    coherence_median
+        Median coherence of the signal over the movement.
+    looks
+        Independent looks of a product pixel's phase.
+
+    Returns
+    -------
+    tuple of float
+        Clutter RMS in radians and the contrast-to-clutter ratio (0 without valid clutter).
+    """
+    radius_px = max(CLUTTER_MARGIN_MIN_PX, math.ceil(math.sqrt(inside.sum() / math.pi)))
+    rows, cols = np.nonzero(inside)
+    box = (
+        slice(max(rows.min() - radius_px, 0), rows.max() + radius_px + 1),
+        slice(max(cols.min() - radius_px, 0), cols.max() + radius_px + 1),
+    )
+    window = ndimage.distance_transform_edt(~inside[box]) <= radius_px
+    clutter = clutter_rad[box].astype(np.float64)
+    window &= np.isfinite(clutter)
+    if window.sum() < 3:
+        return float("nan"), 0.0
+    centred = np.angle(np.exp(1j * clutter) * np.conj(np.mean(np.exp(1j * clutter[window]))))
+    clutter_rms = float(np.sqrt(np.mean(_plane_residual(centred, window)[window] ** 2)))
+    spread_rad = math.sqrt(clutter_rms**2 + float(phase_noise_variance(coherence_median, looks)))
+    return clutter_rms, float(peak_phase_rad / spread_rad) if spread_rad > 0 else math.inf
+
+
 def visible_patterns(
     config: Mapping[str, Any],
     ground: Ground,
@@ -160,16 +242,27 @@ def visible_patterns(
     pair: Pair,
     grid: Grid,
     coherence_map: NDArray[np.float32],
+    wrapped_phase_rad: NDArray[np.float32] | None,
 ) -> gpd.GeoDataFrame:
     """The movements an expert could map in this pair, with their class.
 
     ``coherence_map`` is the coherence of the signal on the product grid, independent of
     its phase pattern (the motion's own decorrelation lowers it; its fringes do not).
+    ``wrapped_phase_rad`` is the noise-free wrapped phase of the pair on the same grid; the
+    clutter each pattern is read against is this phase without the deformation. ``None``
+    reads every pattern against phase noise alone (an upper bound, for quick statistics).
     """
     rules = config["synthetic"]["truth"]
+    multilook = config["interferogram"]["multilook"]
+    looks = multilook["azimuth"] * multilook["range"]
     east, north = grid.centres()
     body_id = sample_nearest(ground.grid, ground.movement_id, east, north, fill=0)
     phase = deformation_phase(ground, context, pair, grid)
+    if wrapped_phase_rad is None:
+        clutter = np.zeros_like(phase)
+    else:
+        clutter = np.angle(np.exp(1j * (wrapped_phase_rad.astype(np.float64) - phase)))
+        clutter[~np.isfinite(wrapped_phase_rad)] = np.nan
     grad_rows, grad_cols = np.gradient(phase)
     gradient = np.hypot(grad_rows, grad_cols)
     background = background_coherence(config, ground, context, pair, grid)
@@ -187,9 +280,12 @@ def visible_patterns(
         background_median = float(np.median(background[inside]))
         if peak < rules["min_phase_rad"] or background_median < rules["min_coherence"]:
             continue
+        clutter_rms, contrast = contrast_to_clutter(peak, inside, clutter, coherence_median, looks)
         readable = (
             gradient_p90 <= rules["max_gradient_rad_per_px"] and coherence_median >= rules["min_coherence"]
         )
+        if readable and contrast < rules["min_contrast_to_clutter"]:
+            continue  # readable fringes, but lost in the clutter around them: no one maps it
         outline = movement.outline().intersection(extent)
         records.append(
             {
@@ -202,6 +298,8 @@ def visible_patterns(
                 "gradient_p90_rad_per_px": gradient_p90,
                 "coherence_median": coherence_median,
                 "background_coherence_median": background_median,
+                "clutter_rms_rad": clutter_rms,
+                "contrast_to_clutter": contrast,
                 "geometry": outline,
             }
         )
@@ -215,6 +313,8 @@ def visible_patterns(
         "gradient_p90_rad_per_px",
         "coherence_median",
         "background_coherence_median",
+        "clutter_rms_rad",
+        "contrast_to_clutter",
         "geometry",
     ]
     frame = gpd.GeoDataFrame(records, columns=columns, geometry="geometry", crs=grid.crs)
@@ -260,5 +360,5 @@ def pair_truth(
     phase = np.angle(geocode(multilook(flattened, looks), line, sample, looks)).astype(np.float32)
     phase[phase == -np.float32(np.pi)] = np.float32(np.pi)
     phase[~np.isfinite(coherence_map)] = np.nan
-    patterns = visible_patterns(config, ground, context, pair, grid, readability)
+    patterns = visible_patterns(config, ground, context, pair, grid, readability, phase)
     return PairTruth(phase, np.clip(coherence_map, 0, 1), patterns)
