@@ -46,3 +46,10 @@ def snakemake(
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake failed:\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}")
     return result
+
+
+def job_counts(dry_run_stdout: str) -> dict[str, int]:
+    """Jobs per rule from the job-stats table of a dry run."""
+    lines = dry_run_stdout.split("Job stats:")[1].splitlines()
+    rows = [line.split() for line in lines[3:]]
+    return {row[0]: int(row[1]) for row in rows[: next(i for i, r in enumerate(rows) if not r)]}

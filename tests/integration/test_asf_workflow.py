@@ -16,6 +16,7 @@ import yaml
 
 from massmove.asf.records import geojson_of, load_response
 from tests.loopback import FileServer
+from tests.runs import job_counts
 from tests.unit.test_asf_search import FIXTURES, expected_pair_ids
 
 REPO = Path(__file__).resolve().parents[2]
@@ -235,12 +236,7 @@ def test_real_pairs_are_segmented_and_evaluated_when_there_is_a_detector(tmp_pat
     configs = [valais, str(replay), str(detector)] if replayed else [valais, str(detector)]
     result = run(tmp_path, "--configfile", *configs, "--cores", "2", "-n", "--rerun-triggers", "mtime")
     assert result.returncode == 0, result.stderr[-3000:]
-    out = result.stdout + result.stderr
-    counts = {
-        name: int(number)
-        for name, number, *_ in (line.split() for line in out.splitlines() if len(line.split()) >= 2)
-        if number.isdigit()
-    }
+    counts = job_counts(result.stdout)
     expected = {"segment": n_pairs, "vectorise": n_pairs, "evaluate_pair": n_pairs, "interferogram": n_pairs}
     assert {name: counts.get(name) for name in expected} == expected
     assert counts.get("merge_detections") == counts.get("evaluation") == counts.get("report") == 1
@@ -248,6 +244,4 @@ def test_real_pairs_are_segmented_and_evaluated_when_there_is_a_detector(tmp_pat
     # without a detector the same run stops at the interferograms
     plain = run(tmp_path, "--configfile", *configs[:-1], "--cores", "2", "-n", "--rerun-triggers", "mtime")
     assert plain.returncode == 0, plain.stderr[-3000:]
-    assert "segment" not in {
-        line.split()[0] for line in (plain.stdout + plain.stderr).splitlines() if line.split()
-    }
+    assert "segment" not in job_counts(plain.stdout)

@@ -15,7 +15,7 @@ import yaml
 from rio_cogeo.cogeo import cog_validate
 
 from massmove.fidelity import product_fidelity
-from tests.runs import CONFIG_NAME, REPO, SNAKEMAKE, TINY, snakemake
+from tests.runs import CONFIG_NAME, REPO, SNAKEMAKE, TINY, job_counts, snakemake
 
 CONTRACT_TAGS = {
     "pair_id",
@@ -66,13 +66,6 @@ def test_default_dry_run_lists_every_job(tmp_path):
         "all": 1,
         "total": 53,
     }
-
-
-def job_counts(dry_run_stdout: str) -> dict[str, int]:
-    """Jobs per rule from the job-stats table of a dry run."""
-    lines = dry_run_stdout.split("Job stats:")[1].splitlines()
-    rows = [line.split() for line in lines[3:]]
-    return {row[0]: int(row[1]) for row in rows[: next(i for i, r in enumerate(rows) if not r)]}
 
 
 @pytest.mark.slow
