@@ -50,7 +50,7 @@ def test_default_dry_run_lists_every_job(tmp_path):
         "simulate_truth": 4,
         "interferogram": 4,
         "pair_table": 1,
-        "training_scene": 2,
+        "training_scene": 4,
         "train": 5,
         "segment": 4,
         "vectorise": 4,
@@ -64,7 +64,7 @@ def test_default_dry_run_lists_every_job(tmp_path):
         "provenance": 1,
         "report": 1,
         "all": 1,
-        "total": 53,
+        "total": 55,
     }
 
 

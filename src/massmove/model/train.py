@@ -41,6 +41,7 @@ class TrainSettings:
     positive_weight: float
     precision: str
     crop_px: int
+    crop_on_labels: bool
 
     @classmethod
     def from_config(cls, train: Mapping[str, Any]) -> TrainSettings:
@@ -56,6 +57,7 @@ class TrainSettings:
             positive_weight=loss["positive_weight"],
             precision=train["precision"],
             crop_px=train["crop_px"],
+            crop_on_labels=train["crop_on_labels"],
         )
 
 
@@ -75,15 +77,43 @@ def segmentation_loss(
 
 
 def _crop(
-    inputs: torch.Tensor, labels: torch.Tensor, valid: torch.Tensor, crop_px: int, generator: torch.Generator
+    inputs: torch.Tensor,
+    labels: torch.Tensor,
+    valid: torch.Tensor,
+    crop_px: int,
+    generator: torch.Generator,
+    *,
+    on_labels: bool,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """One random square window of ``crop_px`` per batch (the network is fully convolutional)."""
+    """One random square window of ``crop_px`` per patch (the network is fully convolutional).
+
+    With ``on_labels`` the window of a patch holding labelled pixels is placed so that it
+    holds one of them (drawn at random, at a random place in the window): a positive patch
+    stays positive. Other patches get a uniformly random window.
+    """
     size = inputs.shape[-1]
     if crop_px >= size:
         return inputs, labels, valid
-    r, c = (int(v) for v in torch.randint(0, size - crop_px + 1, (2,), generator=generator))
-    window = (slice(r, r + crop_px), slice(c, c + crop_px))
-    return inputs[(..., *window)], labels[(..., *window)], valid[(..., *window)]
+    span = size - crop_px + 1
+    origins = torch.randint(0, span, (len(inputs), 2), generator=generator)
+    out: tuple[list[torch.Tensor], list[torch.Tensor], list[torch.Tensor]] = ([], [], [])
+    for i in range(len(inputs)):
+        r, c = (int(v) for v in origins[i])
+        labelled = torch.nonzero(labels[i]) if on_labels else None
+        if labelled is not None and len(labelled):
+            pixel = labelled[int(torch.randint(0, len(labelled), (1,), generator=generator))]
+            r, c = (_window_holding(int(p), crop_px, size, generator) for p in pixel)
+        window = (slice(r, r + crop_px), slice(c, c + crop_px))
+        for stack, tensor in zip(out, (inputs, labels, valid), strict=True):
+            stack.append(tensor[i][(..., *window)])
+    x, y, v = (torch.stack(stack).contiguous() for stack in out)
+    return x, y, v
+
+
+def _window_holding(pixel: int, crop_px: int, size: int, generator: torch.Generator) -> int:
+    """Random start of a ``crop_px`` window inside ``size`` that holds ``pixel``."""
+    low, high = max(0, pixel - crop_px + 1), min(pixel, size - crop_px)
+    return low + int(torch.randint(0, high - low + 1, (1,), generator=generator))
 
 
 def predict_patches(
@@ -149,7 +179,7 @@ def train_member(
         for step in bar:
             batch = order[step * settings.batch_size : (step + 1) * settings.batch_size]
             x, y, v = augment_batch(inputs[batch], labels[batch], valid[batch], channels, generator)
-            x, y, v = _crop(x, y, v, settings.crop_px, generator)
+            x, y, v = _crop(x, y, v, settings.crop_px, generator, on_labels=settings.crop_on_labels)
             x, y, v = x.to(device), y.to(device), v.to(device)
             optimiser.zero_grad(set_to_none=True)
             with autocast(device, dtype):
