@@ -16,7 +16,7 @@ from massmove.model.checkpoint import METADATA, WEIGHTS, load_member, save_membe
 from massmove.model.infer import Ensemble, blend_window, likelihood_of_block
 from massmove.model.network import build_network
 from massmove.model.patches import PatchSet
-from massmove.model.train import TrainSettings, _crop, train_member
+from massmove.model.train import TrainSettings, crop_patches, train_member
 from massmove.raster import Grid
 
 CHANNELS = ["cos_phase", "sin_phase", "coherence"]
@@ -110,7 +110,7 @@ def test_crops_keep_positive_patches_positive_only_when_placed_on_labels():
     labels[:30, 50:54, 3:7] = 1  # a 4 px pattern in a corner: most uniform windows miss it
     inputs = np.stack([labels, labels * 2, np.ones_like(labels)], axis=1).astype(np.float32)
     tensors = [torch.from_numpy(a) for a in (inputs, labels, np.ones_like(labels, dtype=bool))]
-    x, y, v = _crop(*tensors, crop_px, torch.Generator().manual_seed(3), on_labels=True)
+    x, y, v = crop_patches(*tensors, crop_px, torch.Generator().manual_seed(3), on_labels=True)
     assert x.shape == (40, 3, crop_px, crop_px) and y.shape == v.shape == (40, crop_px, crop_px)
     kept = y[:30].sum(dim=(1, 2))
     assert bool((kept > 0).all()) and int(y[30:].sum()) == 0
@@ -119,10 +119,10 @@ def test_crops_keep_positive_patches_positive_only_when_placed_on_labels():
     # windows vary: the pattern is not always in the same place of the crop
     assert len({tuple(torch.nonzero(y[i])[0].tolist()) for i in range(30)}) > 10
     # uniform windows (the ablation) lose the pattern from most positive patches
-    _, y_uniform, _ = _crop(*tensors, crop_px, torch.Generator().manual_seed(3), on_labels=False)
+    _, y_uniform, _ = crop_patches(*tensors, crop_px, torch.Generator().manual_seed(3), on_labels=False)
     assert int((y_uniform[:30].sum(dim=(1, 2)) > 0).sum()) < 15
     # same generator seed, same windows
-    _, y_again, _ = _crop(*tensors, crop_px, torch.Generator().manual_seed(3), on_labels=True)
+    _, y_again, _ = crop_patches(*tensors, crop_px, torch.Generator().manual_seed(3), on_labels=True)
     assert torch.equal(y, y_again)
 
 

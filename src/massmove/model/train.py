@@ -76,7 +76,7 @@ def segmentation_loss(
     return settings.bce_weight * bce + settings.dice_weight * dice
 
 
-def _crop(
+def crop_patches(
     inputs: torch.Tensor,
     labels: torch.Tensor,
     valid: torch.Tensor,
@@ -89,7 +89,9 @@ def _crop(
 
     With ``on_labels`` the window of a patch holding labelled pixels is placed so that it
     holds one of them (drawn at random, at a random place in the window): a positive patch
-    stays positive. Other patches get a uniformly random window.
+    stays positive. Other patches get a uniformly random window. Returns the cropped
+    ``inputs`` (n, c, crop, crop), ``labels`` and ``valid`` (n, crop, crop); deterministic for
+    the generator's state.
     """
     size = inputs.shape[-1]
     if crop_px >= size:
@@ -179,7 +181,7 @@ def train_member(
         for step in bar:
             batch = order[step * settings.batch_size : (step + 1) * settings.batch_size]
             x, y, v = augment_batch(inputs[batch], labels[batch], valid[batch], channels, generator)
-            x, y, v = _crop(x, y, v, settings.crop_px, generator, on_labels=settings.crop_on_labels)
+            x, y, v = crop_patches(x, y, v, settings.crop_px, generator, on_labels=settings.crop_on_labels)
             x, y, v = x.to(device), y.to(device), v.to(device)
             optimiser.zero_grad(set_to_none=True)
             with autocast(device, dtype):
