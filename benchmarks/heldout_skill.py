@@ -11,9 +11,11 @@ pooled over all scenes (sums of counts, then proportions, with the package's
 object F1.
 
 Seeds must not be used anywhere else (training scenes, the default scene, tests): a held-out
-scene the members have seen says nothing. The workflow is run in every seed directory each
-time: a finished scene costs seconds, and other checkpoints re-detect (Snakemake sees the
-changed ``model.checkpoints``) without simulating the scene again.
+scene the members have seen says nothing. Seeds that are the config's detection or training
+scenes, or the training scenes recorded in the members' ``massmove.json``, are refused. The
+workflow is run in every seed directory each time: a finished scene costs seconds, and other
+checkpoints re-detect (Snakemake sees the changed ``model.checkpoints``) without simulating the
+scene again.
 
 Usage: .venv/bin/python benchmarks/heldout_skill.py --checkpoints RUN/results/models/fold*
        --seeds 6029 7411 8353 9187 5573 [--workdir /tmp/heldout] [--cores 2]
@@ -33,6 +35,7 @@ import yaml
 
 from massmove.config import load_yaml, resolve_config
 from massmove.evaluate.pair import pool_evaluations
+from massmove.model.checkpoint import read_metadata
 
 REPO = Path(__file__).resolve().parents[1]
 DETECTORS = {"ensemble": "results/evaluation.json", "baseline": "results/baseline/evaluation.json"}
@@ -120,8 +123,14 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     base = resolve_config(load_yaml(args.configfile) if args.configfile else {})
     used = {base["synthetic"]["seed"], *base["train"]["synthetic_seeds"]}
+    # the scenes the members under test were trained on, whatever config trained them
+    for member in args.checkpoints:
+        used.update(read_metadata(member)["train"].get("synthetic_seeds", []))
     if clash := sorted(used.intersection(args.seeds)):
-        parser.error(f"seeds {clash} are the config's detection or training scenes, not held out")
+        parser.error(
+            f"seeds {clash} are the config's detection scene or a training scene of the config or"
+            " of the members, not held out"
+        )
 
     scenes: dict[int, dict[str, dict[str, Any]]] = {}
     for seed in args.seeds:
