@@ -2,43 +2,52 @@
 
 For each seed, the workflow runs the default config (or ``--configfile``) with
 ``synthetic.seed`` set to it and ``model.checkpoints`` set to the given members: the scene is
-simulated, the ensemble and the baseline detect on every pair through the same tiling and
-vectorising, and both are evaluated against the scene's ``coherent`` truth
-(``results/evaluation.json``, ``results/baseline/evaluation.json``). Printed: per scene and
-pooled over all scenes (sums of counts, then proportions, with the package's
-``pool_evaluations``), the references, detections, matched objects at
-``evaluation.iou_threshold``, pixel IoU and object F1 of each detector, and which one wins on
-object F1.
+simulated (full SLC chain, then cached: a finished scene re-runs in seconds, other checkpoints
+re-detect only), and the ensemble and the baseline detect on every pair through the same
+tiling and vectorising. The scores are then **recomputed from the GeoPackages** (detections
+against the scene's truth, class ``coherent``; ``faint`` for the lenient score) with the
+package's ``evaluate_pair`` at t = 0.4 and t = 0.25, and pooled over every pair of every scene
+(sums of counts, then proportions). Printed for both detectors side by side, each with a
+scene-bootstrap 95 % interval (scenes resampled with replacement):
 
-Seeds must not be used anywhere else (training scenes, the default scene, tests): a held-out
-scene the members have seen says nothing. Seeds that are the config's detection or training
-scenes, or the training scenes recorded in the members' ``massmove.json``, are refused. The
-workflow is run in every seed directory each time: a finished scene costs seconds, and other
-checkpoints re-detect (Snakemake sees the changed ``model.checkpoints``) without simulating the
-scene again.
+* object precision, recall, F1 at t = 0.4 and 0.25, and the lenient precision and F1 at 0.4
+  (detections on faint patterns neither hit nor false alarm);
+* pixel IoU;
+* false alarms (unmatched detections at t = 0.4) per 100 km2 and pair;
+* recall at t = 0.4 by size class of the reference patterns.
+
+Seeds must not be used anywhere else (training scenes, the default scene, tests, tuning): a
+held-out scene the members have seen, or a choice was made on, says nothing. Seeds that are
+the config's detection or training scenes, or the training scenes recorded in the members'
+``massmove.json``, are refused.
 
 Usage: .venv/bin/python benchmarks/heldout_skill.py --checkpoints RUN/results/models/fold*
-       --seeds 6029 7411 8353 9187 5573 [--workdir /tmp/heldout] [--cores 2]
+       --seeds S1 ... S8 [--workdir /tmp/heldout] [--cores 2] [--json skill.json]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
+import numpy as np
+from scene_runs import run_workflow
 
-from massmove.config import load_yaml, resolve_config
-from massmove.evaluate.pair import pool_evaluations
+from massmove.config import deep_merge, load_yaml, resolve_config
+from massmove.evaluate.pair import evaluate_pair
+from massmove.io.detection import detection_from_tags
+from massmove.io.labels import read_labels
+from massmove.io.raster_io import read_bands
+from massmove.io.vector import read_vector
 from massmove.model.checkpoint import read_metadata
+from massmove.pairs import synthetic_pairs
 
-REPO = Path(__file__).resolve().parents[1]
-DETECTORS = {"ensemble": "results/evaluation.json", "baseline": "results/baseline/evaluation.json"}
+DETECTORS = {"ensemble": "results", "baseline": "results/baseline"}
+IOU_THRESHOLDS = (0.4, 0.25)
+SIZE_CLASSES_M2 = (0.0, 15_000.0, 30_000.0, 60_000.0, 120_000.0, np.inf)
 
 
 def scene_overrides(seed: int, checkpoints: Sequence[Path]) -> dict[str, Any]:
@@ -51,61 +60,121 @@ def scene_overrides(seed: int, checkpoints: Sequence[Path]) -> dict[str, Any]:
 
 def run_scene(scene_dir: Path, overrides: Mapping[str, Any], *, base_config: Path | None, cores: int) -> None:
     """Run the workflow for one scene in ``scene_dir`` (stops on the first failure)."""
-    scene_dir.mkdir(parents=True, exist_ok=True)
-    override_file = scene_dir / "heldout.yaml"
-    override_file.write_text(yaml.safe_dump(dict(overrides), sort_keys=True))
-    config_files = [str(base_config.resolve())] if base_config else []
-    command = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--cores",
-        str(cores),
-        "--directory",
-        str(scene_dir),
-        *DETECTORS.values(),
-        "--configfile",
-        *config_files,
-        str(override_file),
-    ]
-    with open(scene_dir / "heldout.log", "w") as log:
-        subprocess.run(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, check=True)
+    targets = ["results/evaluation.json", "results/baseline/evaluation.json"]
+    run_workflow(scene_dir, overrides, targets, base_config=base_config, cores=cores, name="heldout")
 
 
-def read_evaluations(scene_dir: Path) -> dict[str, dict[str, Any]]:
-    """The pooled evaluation of each detector in a finished scene directory."""
-    return {name: json.loads((scene_dir / path).read_text()) for name, path in DETECTORS.items()}
+def deformation_truth(scene_dir: Path, pair_id: str, config: Mapping[str, Any]) -> Path:
+    """The pair's truth under the former rule (``synthetic.truth.judged_on: deformation``),
+    computed once beside the scene's own (``results/truth_deformation/{pair}.gpkg``)."""
+    from massmove.io.raster_io import read_raster
+    from massmove.io.vector import write_gpkg
+    from massmove.simulate.ground import product_grid, read_ground
+    from massmove.simulate.imaging import track_context
+    from massmove.simulate.truth import pair_truth
+    from massmove.stages import find_pair
 
-
-def pool_scenes(scenes: Mapping[int, Mapping[str, Mapping[str, Any]]], detector: str) -> dict[str, Any]:
-    """One detector's figures pooled over every pair of every scene."""
-    first = next(iter(scenes.values()))[detector]
-    per_pair = {
-        f"{seed}/{pair}": record
-        for seed, evaluations in scenes.items()
-        for pair, record in evaluations[detector]["pairs"].items()
-    }
-    return pool_evaluations(
-        per_pair,
-        iou_threshold=first["iou_threshold"],
-        likelihood_threshold=first["likelihood_threshold"],
-    )
-
-
-def skill_row(label: str, evaluations: Mapping[str, Mapping[str, Any]]) -> str:
-    """One line of the table: references, then each detector's counts and scores, the winner."""
-    references = evaluations["ensemble"]["counts"]["references"]
-    cells = [f"{label:>8} {references:>5}"]
-    for name in DETECTORS:
-        record = evaluations[name]
-        counts = record["counts"]
-        cells.append(
-            f"{counts['detections']:>6} {counts['matched']:>4} "
-            f"{record['pixel_iou']:>6.3f} {record['object_f1']:>6.3f}"
+    path = scene_dir / f"results/truth_deformation/{pair_id}.gpkg"
+    if not path.exists():
+        former = deep_merge(config, {"synthetic": {"truth": {"judged_on": "deformation"}}})
+        ground = read_ground(scene_dir / "resources/synthetic/ground.zarr")
+        dem, dem_grid, _ = read_raster(scene_dir / "resources/dem/synthetic_dem.tif")
+        pair = find_pair(former, pair_id)
+        truth = pair_truth(
+            former,
+            ground,
+            track_context(former, ground, pair.track),
+            pair,
+            product_grid(former),
+            dem,
+            dem_grid,
         )
-    ensemble_f1, baseline_f1 = (evaluations[name]["object_f1"] for name in DETECTORS)
-    verdict = "ensemble" if ensemble_f1 > baseline_f1 else "baseline" if baseline_f1 > ensemble_f1 else "tie"
-    return "  |  ".join(cells) + f"  |  {verdict}"
+        write_gpkg(path, truth.patterns, layer="patterns")
+    return path
+
+
+def pair_counts(
+    scene_dir: Path, pair_id: str, root: str, config: Mapping[str, Any], *, truth: Path | None = None
+) -> dict[str, Any]:
+    """Counts of one detector on one pair, recomputed from its GeoPackage and likelihood
+    (against the scene's truth, or ``truth``)."""
+    truth = truth or scene_dir / f"results/truth/{pair_id}.gpkg"
+    references = read_labels(truth, label_class="coherent")
+    faint = read_labels(truth, label_class="faint")
+    detections = read_vector(scene_dir / f"{root}/detections/{pair_id}.gpkg", what="detections")
+    bands, grid, tags = read_bands(
+        scene_dir / f"{root}/likelihood/{pair_id}.tif", required=("likelihood_mean",)
+    )
+    threshold = detection_from_tags(tags, config["detection"]).threshold
+    counts: dict[str, Any] = {
+        "area_km2": float(np.isfinite(bands["likelihood_mean"]).sum()) * grid.spacing_m**2 / 1e6
+    }
+    for iou in IOU_THRESHOLDS:
+        record = evaluate_pair(
+            detections,
+            references,
+            bands["likelihood_mean"],
+            grid,
+            iou_threshold=iou,
+            likelihood_threshold=threshold,
+            coverages=[0.5],
+            lenient=faint,
+        )
+        counts[f"t{iou}"] = {
+            "detections": record["n_detections"],
+            "references": record["n_references"],
+            "matched": record["object"]["matched"],
+            "on_faint": record["object_lenient"]["on_lenient"],
+        }
+        if iou == IOU_THRESHOLDS[0]:
+            counts["pixel"] = {key: record["pixel"][key] for key in ("tp", "fp", "fn")}
+            areas = np.asarray(record["reference_areas_m2"])
+            found = np.zeros(len(areas), dtype=bool)
+            found[[m["reference"] for m in record["object"]["matches"]]] = True
+            counts["sizes"] = np.stack(
+                [np.histogram(areas, SIZE_CLASSES_M2)[0], np.histogram(areas[found], SIZE_CLASSES_M2)[0]]
+            )
+    return counts
+
+
+def pooled_figures(pairs: Sequence[Mapping[str, Any]]) -> dict[str, float]:
+    """Figures of pooled counts (sums first, then proportions)."""
+    figures: dict[str, float] = {}
+    for iou in IOU_THRESHOLDS:
+        d, r, m, f = (
+            sum(p[f"t{iou}"][k] for p in pairs) for k in ("detections", "references", "matched", "on_faint")
+        )
+        figures[f"precision@{iou}"] = m / d if d else 1.0
+        figures[f"recall@{iou}"] = m / r if r else 1.0
+        figures[f"f1@{iou}"] = 2 * m / (d + r) if d + r else 1.0
+        if iou == IOU_THRESHOLDS[0]:
+            figures[f"lenient_precision@{iou}"] = m / (d - f) if d - f else 1.0
+            figures[f"lenient_f1@{iou}"] = 2 * m / (d - f + r) if d - f + r else 1.0
+            area = sum(p["area_km2"] for p in pairs) / len(pairs)
+            figures["false_alarms_per_100km2_pair"] = (d - m) / len(pairs) * 100.0 / area
+    tp, fp, fn = (sum(p["pixel"][k] for p in pairs) for k in ("tp", "fp", "fn"))
+    figures["pixel_iou"] = tp / (tp + fp + fn) if tp + fp + fn else 1.0
+    sizes = sum(p["sizes"] for p in pairs)
+    for index, (low, high) in enumerate(zip(SIZE_CLASSES_M2[:-1], SIZE_CLASSES_M2[1:], strict=True)):
+        name = (
+            f"recall {low / 1e3:.0f}-{high / 1e3:.0f}k m2"
+            if np.isfinite(high)
+            else f"recall >{low / 1e3:.0f}k m2"
+        )
+        figures[name] = sizes[1, index] / sizes[0, index] if sizes[0, index] else float("nan")
+    return figures
+
+
+def bootstrap(
+    scenes: Sequence[Sequence[Mapping[str, Any]]], repeats: int, seed: int = 0
+) -> dict[str, tuple[float, float]]:
+    """Scene-bootstrap 95 % interval of every pooled figure."""
+    rng = np.random.default_rng(seed)
+    draws = []
+    for _ in range(repeats):
+        chosen = rng.integers(len(scenes), size=len(scenes))
+        draws.append(pooled_figures([pair for i in chosen for pair in scenes[i]]))
+    return {key: tuple(np.nanpercentile([d[key] for d in draws], [2.5, 97.5])) for key in draws[0]}
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -119,6 +188,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--workdir", type=Path, default=Path("heldout"), help="one run directory per seed")
     parser.add_argument("--configfile", type=Path, default=None, help="base config (default: the repo's)")
     parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--bootstrap", type=int, default=2000, help="scene-bootstrap repeats")
+    parser.add_argument("--json", type=Path, default=None, help="write the figures and counts here")
+    parser.add_argument(
+        "--deformation-truth",
+        action="store_true",
+        help="also score the ensemble against the former truth (judged on the unfiltered deformation)",
+    )
     args = parser.parse_args(argv)
 
     base = resolve_config(load_yaml(args.configfile) if args.configfile else {})
@@ -132,20 +208,65 @@ def main(argv: Sequence[str] | None = None) -> None:
             " of the members, not held out"
         )
 
-    scenes: dict[int, dict[str, dict[str, Any]]] = {}
+    per_detector: dict[str, list[list[dict[str, Any]]]] = {name: [] for name in DETECTORS}
     for seed in args.seeds:
         scene_dir = args.workdir / f"seed{seed}"
         run_scene(
             scene_dir, scene_overrides(seed, args.checkpoints), base_config=args.configfile, cores=args.cores
         )
-        scenes[seed] = read_evaluations(scene_dir)
+        config = deep_merge(base, scene_overrides(seed, args.checkpoints))
+        for name, root in DETECTORS.items():
+            per_detector[name].append(
+                [pair_counts(scene_dir, pair.pair_id, root, config) for pair in synthetic_pairs(config)]
+            )
+        if args.deformation_truth:
+            per_detector.setdefault("ensemble, former truth", []).append(
+                [
+                    pair_counts(
+                        scene_dir,
+                        pair.pair_id,
+                        DETECTORS["ensemble"],
+                        config,
+                        truth=deformation_truth(scene_dir, pair.pair_id, config),
+                    )
+                    for pair in synthetic_pairs(config)
+                ]
+            )
+        refs = sum(p["t0.4"]["references"] for p in per_detector["ensemble"][-1])
+        dets = [sum(p["t0.4"]["detections"] for p in per_detector[n][-1]) for n in DETECTORS]
+        hits = [sum(p["t0.4"]["matched"] for p in per_detector[n][-1]) for n in DETECTORS]
+        print(
+            f"seed {seed}: {refs} coherent references; detections/matched ensemble {dets[0]}/{hits[0]}, "
+            f"baseline {dets[1]}/{hits[1]}",
+            flush=True,
+        )
 
-    header = "  |  ".join(["    seed  refs", *(f"{name}: det  hit   pxIoU  objF1" for name in DETECTORS)])
-    print(header + "  |  object F1 winner")
-    for seed, evaluations in scenes.items():
-        print(skill_row(str(seed), evaluations))
-    pooled = {name: pool_scenes(scenes, name) for name in DETECTORS}
-    print(skill_row("pooled", pooled))
+    results = {}
+    for name, scenes in per_detector.items():
+        pooled = pooled_figures([pair for scene in scenes for pair in scene])
+        interval = bootstrap(scenes, args.bootstrap)
+        results[name] = {"pooled": pooled, "interval": {k: list(v) for k, v in interval.items()}}
+    n_pairs = sum(len(scene) for scene in per_detector["ensemble"])
+    refs = sum(p["t0.4"]["references"] for scene in per_detector["ensemble"] for p in scene)
+    print(
+        f"\n{len(args.seeds)} held-out scenes, {n_pairs} pairs, {refs} coherent patterns; "
+        f"pooled, scene-bootstrap 95 % interval ({args.bootstrap} draws)"
+    )
+    print(f"{'':32} " + " ".join(f"{name:>24}" for name in results))
+    for key in results["ensemble"]["pooled"]:
+        cells = []
+        for name in results:
+            value, (low, high) = results[name]["pooled"][key], results[name]["interval"][key]
+            cells.append(f"{value:7.3f} [{low:6.3f}, {high:6.3f}]")
+        print(f"{key:32} " + " ".join(f"{cell:>24}" for cell in cells))
+    if args.json:
+        counts = {
+            name: [[{k: v for k, v in p.items() if k != "sizes"} for p in scene] for scene in scenes]
+            for name, scenes in per_detector.items()
+        }
+        args.json.write_text(
+            json.dumps({"seeds": args.seeds, "results": results, "counts": counts}, indent=1)
+        )
 
 
 if __name__ == "__main__":

@@ -134,6 +134,22 @@ def _check_consistency(config: Mapping[str, Any]) -> None:
         raise ConfigError(
             "config key 'synthetic.landslides.area_rollover_m2': must lie between area_min_m2 and area_max_m2"
         )
+    ranges = {
+        "rock_glaciers": ("elevation_m", "slope_deg", "area_m2", "aspect_ratio", "velocity_m_per_yr"),
+        "slope_deformations": ("area_m2", "aspect_ratio", "slope_deg", "velocity_m_per_yr"),
+        "slope_deformations.compartments": ("area_m2", "aspect_ratio", "velocity_m_per_yr"),
+        "landslides": ("aspect_ratio", "slope_deg"),
+    }
+    for section, keys in ranges.items():
+        values: Any = config["synthetic"]
+        for part in section.split("."):
+            values = values[part]
+        for key in keys:
+            low, high = values[key]
+            if high < low:
+                raise ConfigError(
+                    f"config key 'synthetic.{section}.{key}': [{low}, {high}] is not a range (low, high)"
+                )
 
 
 def resolve_config(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -85,28 +87,43 @@ def accumulate_rows(
     oversampling
         Bins per line and per sample.
     """
-    n_lines, cols = target.shape
+    accumulate_rows_many([target], row_line, sample, [values], oversampling)
+
+
+def accumulate_rows_many(
+    targets: Sequence[NDArray[np.complex128]],
+    row_line: NDArray[np.float64],
+    sample: NDArray[np.float64],
+    values: Sequence[NDArray],
+    oversampling: int,
+) -> None:
+    """:func:`accumulate_rows` of several value sets at the same points into their own grids
+    (all of one shape): the positions and kernel weights are computed once."""
+    n_lines, cols = targets[0].shape
     fl = row_line * oversampling
     row_ok = (fl >= 1) & (fl < n_lines - 2)
     if not row_ok.any():
         return
-    fl, fs, values = fl[row_ok], sample[row_ok] * oversampling, values[row_ok]
+    fl, fs = fl[row_ok], sample[row_ok] * oversampling
+    kept = [v[row_ok] for v in values]
     n_rows = fl.size
-    ok = (fs >= 1) & (fs < cols - 2) & (values != 0)
+    ok = (fs >= 1) & (fs < cols - 2) & np.logical_or.reduce([v != 0 for v in kept])
     rows = np.broadcast_to(np.arange(n_rows)[:, None], fs.shape)[ok]
-    fs, point_values = fs[ok], values[ok]
+    fs = fs[ok]
     s0 = np.floor(fs).astype(np.int64)
     base = rows * cols + s0
     size = n_rows * cols
-    per_row = np.zeros(size, dtype=np.complex128)
-    for ds, ws in zip((-1, 0, 1, 2), cubic_weights(fs - s0), strict=True):
-        weighted = point_values * ws
-        per_row += np.bincount(base + ds, weights=weighted.real, minlength=size)
-        if np.iscomplexobj(weighted):
-            per_row += 1j * np.bincount(base + ds, weights=weighted.imag, minlength=size)
+    weights_s = cubic_weights(fs - s0)
     l0 = np.floor(fl).astype(np.int64)
     first, last = int(l0.min()) - 1, int(l0.max()) + 2
     mixing = np.zeros((last - first + 1, n_rows))
     for dl, wl in zip((-1, 0, 1, 2), cubic_weights(fl - l0), strict=True):
         np.add.at(mixing, (l0 + dl - first, np.arange(n_rows)), wl)
-    target[first : last + 1] += mixing @ per_row.reshape(n_rows, cols)
+    for target, point_values in zip(targets, (v[ok] for v in kept), strict=True):
+        per_row = np.zeros(size, dtype=np.complex128)
+        for ds, ws in zip((-1, 0, 1, 2), weights_s, strict=True):
+            weighted = point_values * ws
+            per_row += np.bincount(base + ds, weights=weighted.real, minlength=size)
+            if np.iscomplexobj(weighted):
+                per_row += 1j * np.bincount(base + ds, weights=weighted.imag, minlength=size)
+        target[first : last + 1] += mixing @ per_row.reshape(n_rows, cols)

@@ -13,7 +13,9 @@ import pytest
 import rasterio
 import yaml
 from rio_cogeo.cogeo import cog_validate
+from scipy import ndimage
 
+from massmove.detect.vectorise import FOUR_CONNECTED
 from massmove.fidelity import product_fidelity
 from tests.runs import CONFIG_NAME, REPO, SNAKEMAKE, TINY, job_counts, snakemake
 
@@ -50,8 +52,9 @@ def test_default_dry_run_lists_every_job(tmp_path):
         "simulate_truth": 4,
         "interferogram": 4,
         "pair_table": 1,
-        "training_scene": 4,
+        "training_scene": 1,
         "train": 5,
+        "calibrate": 1,
         "segment": 4,
         "vectorise": 4,
         "merge_detections": 1,
@@ -64,7 +67,7 @@ def test_default_dry_run_lists_every_job(tmp_path):
         "provenance": 1,
         "report": 1,
         "all": 1,
-        "total": 55,
+        "total": 53,
     }
 
 
@@ -89,12 +92,19 @@ def test_tiny_run_products(tiny_run):
         fidelity = product_fidelity(product, tiny_run / f"results/truth/{pair_id}_phase.tif")
         assert fidelity["phase_fidelity"] >= 0.9, fidelity
         truth = gpd.read_file(tiny_run / f"results/truth/{pair_id}.gpkg")
-        assert set(truth["class"]) <= {"coherent", "incoherent"}
+        assert set(truth["class"]) <= {"coherent", "faint", "incoherent"}
         assert truth.crs.to_epsg() == 2056
         # every coherent pattern stands out of its clutter by the configured ratio
         coherent = truth[truth["class"] == "coherent"]
         assert (coherent["contrast_to_clutter"] >= 4.0).all(), coherent["contrast_to_clutter"]
         assert (coherent["clutter_rms_rad"] > 0).all()
+        # outlined where they show on the product: inside their body, at most its area
+        assert (coherent["extent_share"] <= 1.0).all() and (coherent["extent_share"] > 0).all()
+        faint = truth[truth["class"] == "faint"]
+        assert (
+            (faint["contrast_to_clutter"] >= 2.0)
+            & ((faint["contrast_to_clutter"] < 4.0) | (faint["peak_phase_rad"] < 1.0))
+        ).all()
 
 
 @pytest.mark.slow
@@ -158,7 +168,15 @@ def test_tiny_run_trains_an_ensemble_and_detects(tiny_run):
     assert not set(map(tuple, records[0]["validation_blocks"])) & set(
         map(tuple, records[1]["validation_blocks"])
     )
-    assert all(0 <= r["validation"]["iou"] <= 1 and len(r["history"]) == 1 for r in records)
+    assert all(0 <= r["validation"]["iou"] <= 1 and 1 <= len(r["history"]) <= 2 for r in records)
+    # the calibrated detection settings, the same in every member, from the out-of-fold likelihood
+    calibration = json.loads((tiny_run / "results/models/calibration.json").read_text())
+    assert records[0]["detection"] == records[1]["detection"] == calibration["chosen"]
+    assert calibration["chosen"]["threshold"] in TINY["train"]["calibration"]["thresholds"]
+    for k, record in enumerate(records):
+        trained = json.loads((tiny_run / f"results/models/trained/fold{k}/massmove.json").read_text())
+        assert trained["weights_sha256"] == record["weights_sha256"] and "detection" not in trained
+        assert len(trained["out_of_fold"]["tiles"]) > 0
     assert all((m / "config.json").is_file() and (m / "model.safetensors").is_file() for m in members)
     for pair_id in ("A088_20180801_20180813", "D066_20180801_20180813"):
         likelihood = tiny_run / f"results/likelihood/{pair_id}.tif"
@@ -174,14 +192,20 @@ def test_tiny_run_trains_an_ensemble_and_detects(tiny_run):
             tags = src.tags()
         assert tags["checkpoint_digests"].split(",") == [r["weights_sha256"] for r in records]
         assert tags["pair_id"] == pair_id
+        assert float(tags["detection_threshold"]) == records[0]["detection"]["threshold"]
+        assert tags["detection_settings_from"] == "calibration"
         assert np.array_equal(np.isnan(mean), np.isnan(phase))
         assert np.nanmin(mean) >= 0 and np.nanmax(mean) <= 1 and np.nanmin(spread) >= 0
         detections = gpd.read_file(tiny_run / f"results/detections/{pair_id}.gpkg")
         assert {"pair_id", "track", "baseline_days", "area_m2", "likelihood_mean", "likelihood_max",
                 "spread_mean"} <= set(detections.columns)  # fmt: skip
-        if len(detections):
-            assert (detections["likelihood_max"] >= 0.5).all() and (detections["area_m2"] >= 1500).all()
-            np.testing.assert_allclose(detections["area_m2"], detections.area)
+        threshold, min_area = (records[0]["detection"][k] for k in ("threshold", "min_area_m2"))
+        assert (detections["likelihood_max"] >= threshold).all() and (detections["area_m2"] >= min_area).all()
+        np.testing.assert_allclose(detections["area_m2"].to_numpy(float), detections.area.to_numpy(float))
+        # every region of the likelihood above the threshold and large enough is a detection
+        regions, count = ndimage.label(np.nan_to_num(mean) >= threshold, structure=FOUR_CONNECTED)
+        sizes = ndimage.sum(np.ones_like(mean), regions, np.arange(1, count + 1)) * 12.5**2
+        assert len(detections) == int((sizes >= min_area).sum())
     merged = gpd.read_file(tiny_run / "results/detections.gpkg")
     assert {"n_pairs", "n_geometries", "pairs", "tracks", "area_m2"} <= set(merged.columns)
     assert merged.crs.to_epsg() == 2056
@@ -248,7 +272,7 @@ def test_tiny_run_evaluation_equals_a_recomputation_from_its_geopackages(tiny_ru
 
         truth_all.append(burn(truth.geometry)[valid])
         detected_all.append(burn(detections.geometry)[valid])
-        found_all.append(mean[valid] >= 0.5)
+        found_all.append(mean[valid] >= record["likelihood_threshold"])
         ious = sorted(
             ((d.intersection(r).area / d.union(r).area, i, j)
              for i, d in enumerate(detections.geometry) for j, r in enumerate(truth.geometry)),

@@ -8,7 +8,8 @@ import pytest
 import rasterio
 
 from massmove.config import resolve_config
-from massmove.detect.baseline import BaselineDetector, fringe_rate
+from massmove.detect.baseline import BaselineDetector
+from massmove.insar.fringes import fringe_rate
 from massmove.io.raster_io import write_cog
 from massmove.model.channels import product_channels
 from massmove.model.infer import likelihood_of_block

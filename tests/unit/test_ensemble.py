@@ -16,7 +16,13 @@ from massmove.model.checkpoint import METADATA, WEIGHTS, load_member, save_membe
 from massmove.model.infer import Ensemble, blend_window, likelihood_of_block
 from massmove.model.network import build_network
 from massmove.model.patches import PatchSet
-from massmove.model.train import TrainSettings, crop_patches, train_member
+from massmove.model.train import (
+    TrainSettings,
+    crop_patches,
+    false_positive_scores,
+    predict_patches,
+    train_member,
+)
 from massmove.raster import Grid
 
 CHANNELS = ["cos_phase", "sin_phase", "coherence"]
@@ -37,6 +43,8 @@ SETTINGS = TrainSettings(
     precision="fp32",
     crop_px=32,
     crop_on_labels=True,
+    mining_share=0.5,
+    mining_epochs=1,
 )
 
 
@@ -86,22 +94,55 @@ def test_augmentation_keeps_labels_with_the_pattern_and_phasors_on_the_unit_circ
     )
 
 
-def test_training_is_deterministic_and_learns(tmp_path):
+def clutter_tiles(n: int = 6, size: int = 64, seed: int = 1) -> PatchSet:
+    """Unlabelled tiles whose phase holds fringe blobs (clutter a member may take for patterns)."""
+    tiles = fringe_patches(n, size, seed)
+    tiles.labels[:] = 0
+    tiles.kinds[:] = 1
+    return tiles
+
+
+def test_training_is_deterministic_learns_mines_and_keeps_the_best_epoch(tmp_path):
     patches = fringe_patches(12)
+    tiles = clutter_tiles()
     index = np.arange(12)
     runs = []
     for name in ("a", "b"):
-        network, record = train_member(
-            patches, index[:8], index[8:], network_kwargs=NETWORK, channels=CHANNELS, settings=SETTINGS,
-            seed=7, device_name="cpu",
+        network, record, oof = train_member(
+            patches, tiles, index[:8], index[8:], np.arange(4), np.arange(4, 6), network_kwargs=NETWORK,
+            channels=CHANNELS, settings=SETTINGS, seed=7, device_name="cpu",
         )  # fmt: skip
         save_member(network, tmp_path / name, {**NETWORK, "channels": CHANNELS, "patch_px": 64, **record})
-        runs.append(record)
+        runs.append((record, oof))
     weights = [(tmp_path / n / WEIGHTS).read_bytes() for n in ("a", "b")]
     assert weights[0] == weights[1]
-    assert runs[0]["history"] == runs[1]["history"]
-    assert runs[0]["history"][-1]["loss"] < runs[0]["history"][0]["loss"]
-    assert runs[0]["validation"]["patches"] == 4 and runs[0]["training_patches"] == 8
+    record, oof = runs[0]
+    assert record["history"] == runs[1][0]["history"] and np.array_equal(oof, runs[1][1])
+    history = record["history"]
+    assert [h["phase"] for h in history] == ["train", "train"] + ["mining"] * (record["mined_tiles"] > 0)
+    assert history[-1]["loss"] < history[0]["loss"]
+    # the kept weights are those of the best validated epoch, whichever it was
+    best = max(history, key=lambda h: h["validation_iou"])
+    assert record["kept_epoch"] == best["epoch"] and record["validation"]["iou"] == best["validation_iou"]
+    assert record["validation"]["patches"] == 4 and record["training_patches"] == 8
+    # mining takes at most mining_share x positives of the candidates, only those it was sure of
+    assert 0 <= record["mined_tiles"] <= 4
+    # out-of-fold likelihood: one whole tile per requested tile, from the kept weights
+    assert oof.shape == (2, 64, 64) and 0.0 <= oof.min() and oof.max() <= 1.0
+    expected = predict_patches(
+        network.eval(), tiles.inputs[4:6], device=torch.device("cpu"), dtype=None, batch_size=4
+    )
+    np.testing.assert_allclose(oof, expected, atol=1e-6)
+
+
+def test_false_positive_scores_ignore_labelled_and_invalid_pixels():
+    likelihood = np.zeros((3, 4, 4), np.float32)
+    labels = np.zeros((3, 4, 4), np.uint8)
+    valid = np.ones((3, 4, 4), bool)
+    likelihood[0, 0, 0] = 0.9  # sure of a pattern on background: a false positive
+    likelihood[1, 1, 1], labels[1, 1, 1] = 0.95, 1  # sure of a labelled pattern: right
+    likelihood[2, 2, 2], valid[2, 2, 2] = 0.99, False  # on nodata or a faint pattern: not counted
+    np.testing.assert_allclose(false_positive_scores(likelihood, labels, valid), [0.9, 0.0, 0.0])
 
 
 def test_crops_keep_positive_patches_positive_only_when_placed_on_labels():

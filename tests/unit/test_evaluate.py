@@ -14,8 +14,8 @@ from sklearn.metrics import f1_score, jaccard_score, precision_score, recall_sco
 from massmove.errors import InputError
 from massmove.evaluate.pair import evaluate_pair, pool_evaluations
 from massmove.evaluate.stages import evaluate_pair_stage, evaluation_stage
+from massmove.io.labels import rasterise_labels
 from massmove.io.raster_io import write_cog
-from massmove.model.patches import rasterise_labels
 from massmove.raster import Grid
 
 CRS = "EPSG:2056"
@@ -145,9 +145,10 @@ def test_stages_reproject_the_reference_filter_its_class_and_name_bad_files(tmp_
     reference = frame([box_px(0, 0, 4, 4), box_px(10, 10, 14, 14)], **{"class": ["coherent", "incoherent"]})
     reference.to_crs("EPSG:4326").to_file(tmp_path / "r.geojson", engine="pyogrio")
     config = {
-        "detection": {"threshold": 0.5},
+        "detection": {"threshold": 0.5, "min_area_m2": None},
         "evaluation": {
             "reference_class": "coherent",
+            "lenient_class": "faint",
             "class_column": "class",
             "iou_threshold": 0.4,
             "coverage_thresholds": [0.5],
@@ -187,3 +188,37 @@ def test_stages_reproject_the_reference_filter_its_class_and_name_bad_files(tmp_
     (tmp_path / "broken.json").write_text("{")
     with pytest.raises(InputError, match="broken.json: not a pair evaluation"):
         evaluation_stage(config, [tmp_path / "broken.json"], tmp_path / "all2.json")
+
+
+def test_lenient_score_sets_detections_on_faint_patterns_aside():
+    grid = grid_of()
+    references = frame([box_px(0, 0, 4, 4)])
+    faint = frame([box_px(10, 10, 14, 14)])
+    detections = frame(
+        [
+            box_px(0, 0, 4, 4),  # matches the coherent reference
+            box_px(10, 10, 12, 14),  # half of the faint pattern, all of it on it: set aside
+            box_px(13, 13, 16, 16),  # 1 px of its 9 on the faint one: still a false alarm
+            box_px(17, 0, 19, 3),  # on nothing: a false alarm
+        ]
+    )
+    result = evaluate_pair(
+        detections,
+        references,
+        np.zeros(grid.shape),
+        grid,
+        iou_threshold=0.4,
+        likelihood_threshold=0.5,
+        coverages=[0.5],
+        lenient=faint,
+    )
+    assert result["object"]["precision"] == pytest.approx(1 / 4)
+    lenient = result["object_lenient"]
+    assert lenient["on_lenient"] == 1 and lenient["n_lenient_references"] == 1
+    assert lenient["precision"] == pytest.approx(1 / 3) and lenient["recall"] == 1.0
+    assert lenient["f1"] == pytest.approx(2 * 1 / (3 + 1))
+    assert result["reference_areas_m2"] == [16 * PIXEL_M**2]
+    pooled = pool_evaluations({"a": result, "b": result}, iou_threshold=0.4, likelihood_threshold=0.5)
+    assert pooled["object_lenient"]["on_lenient"] == 2
+    assert pooled["object_lenient"]["precision"] == pytest.approx(2 / 6)
+    assert pooled["object_precision"] == pytest.approx(2 / 8)  # the strict score is unchanged

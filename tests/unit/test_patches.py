@@ -7,16 +7,22 @@ import numpy as np
 import pytest
 import shapely
 
+from massmove.io.labels import rasterise_labels
+from massmove.io.raster_io import write_cog
 from massmove.model.channels import product_channels
 from massmove.model.patches import (
+    HardnessRule,
     assign_folds,
     fold_split,
-    hardness_map,
+    hardness_score,
     patch_origins,
-    rasterise_labels,
+    product_patches,
     select_patches,
+    tile_indices,
 )
 from massmove.raster import Grid
+
+RULE = HardnessRule(window_px=9, min_coherence=0.35)
 
 
 def test_channels_are_unit_phasor_and_scaled_coherence_with_nodata_zero():
@@ -58,12 +64,52 @@ def test_select_patches_takes_all_positives_hardest_and_a_random_share():
     assert len(random_negatives) == 2 and set(random_negatives) <= set(range(5, 17))
 
 
-def test_hardness_ranks_fringes_and_decorrelation_above_calm_coherent_ground():
-    rows, cols = np.mgrid[0:32, 0:32]
-    calm = hardness_map(np.zeros((32, 32)), np.full((32, 32), 0.8)).mean()
-    fringes = hardness_map(np.angle(np.exp(1j * 0.8 * cols)), np.full((32, 32), 0.8)).mean()
-    decorrelated = hardness_map(np.zeros((32, 32)), np.full((32, 32), 0.1)).mean()
-    assert calm == 0.0 and fringes == pytest.approx(0.8 / np.pi * 31 / 32) and decorrelated == 1.0
+def test_hardness_ranks_coherent_local_fringes_above_calm_ramps_and_decorrelation():
+    rows, cols = np.mgrid[0:128, 0:128]
+    coherent, valid = np.full((128, 128), 0.8), np.ones((128, 128), dtype=bool)
+    ramp = 0.3 * cols  # an atmospheric ramp: fringes everywhere, nothing stands out
+    bump = ramp + 5.0 * np.exp(-((rows - 64) ** 2 + (cols - 64) ** 2) / 60.0)  # a local pattern on it
+    scores = {
+        "calm": hardness_score(np.zeros((128, 128)), coherent, valid, RULE),
+        "ramp": hardness_score(np.angle(np.exp(1j * ramp)), coherent, valid, RULE),
+        "bump": hardness_score(np.angle(np.exp(1j * bump)), coherent, valid, RULE),
+        "decorrelated": hardness_score(
+            np.random.default_rng(0).uniform(-np.pi, np.pi, (128, 128)), np.full((128, 128), 0.1), valid, RULE
+        ),
+    }
+    assert scores["calm"] == pytest.approx(0.0, abs=1e-12) and scores["ramp"] == pytest.approx(0.0, abs=1e-9)
+    assert scores["decorrelated"] == 0.0  # the coherence channel rejects it alone: not hard
+    assert scores["bump"] > 0.15
+
+
+def test_tiles_cover_the_product_without_overlap():
+    origins = patch_origins((300, 260), 64, 16)
+    tiles = origins[tile_indices(origins, 64)]
+    assert sorted(map(tuple, tiles)) == [(r, c) for r in (0, 64, 128, 192) for c in (0, 64, 128, 192)]
+
+
+def test_faint_patterns_are_left_out_of_the_loss(tmp_path):
+    grid = Grid(2600000.0, 1200000.0, 12.5, 96, 96, "EPSG:2056")
+    phase, coherence = np.zeros((96, 96), np.float32), np.full((96, 96), 0.8, np.float32)
+    product = tmp_path / "p.tif"
+    write_cog(product, [phase, coherence], ["wrapped_phase", "coherence"], grid, {})
+    labelled = shapely.box(2600100.0, 1199500.0, 2600200.0, 1199600.0)
+    faint = shapely.box(2600600.0, 1199500.0, 2600700.0, 1199600.0)
+    patches = product_patches(
+        product,
+        gpd.GeoDataFrame(geometry=[labelled], crs=grid.crs),
+        ignore=gpd.GeoDataFrame(geometry=[faint], crs=grid.crs),
+        channels=["cos_phase", "sin_phase", "coherence"],
+        patch_px=96,
+        stride_px=32,
+        min_valid_fraction=0.5,
+        hardness=RULE,
+    )
+    labels, valid = patches.labels[0], patches.valid[0]
+    faint_px = rasterise_labels(gpd.GeoDataFrame(geometry=[faint], crs=grid.crs), grid).astype(bool)
+    assert labels.sum() == 64 and not valid[faint_px].any()  # 8 x 8 px labelled; faint pixels out
+    # a 2 px margin around it is out too (two 4-connected dilations: 12 x 12 less 3 px per corner)
+    assert (~valid).sum() == 12**2 - 4 * 3 and valid[labels == 1].all()
 
 
 def test_folds_by_area_never_share_ground_between_training_and_validation():

@@ -1,4 +1,5 @@
 import math
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -7,10 +8,13 @@ from scipy import stats
 from massmove.config import resolve_config
 from massmove.io.slc_store import SlcScene
 from massmove.pairs import synthetic_pairs
+from massmove.raster import Grid
 from massmove.simulate.atmosphere import tropospheric_delay
 from massmove.simulate.ground import ground_grid, processor_dem, product_grid, simulate_ground
 from massmove.simulate.imaging import form_slc, track_context
+from massmove.simulate.landcover import LandCover
 from massmove.simulate.landslides import draw_areas
+from massmove.simulate.population import Terrain, clustered_centres
 from massmove.simulate.seeds import stream
 from massmove.simulate.terrain import alpine_terrain, slope_aspect
 
@@ -54,16 +58,77 @@ def test_area_tail_is_a_power_law(default_config):
     assert exponent == pytest.approx(params["area_exponent"], abs=0.08)
 
 
-def test_movements_sit_on_slopes_and_outlines_match_their_areas(default_config):
-    ground = simulate_ground(default_config)
-    params = default_config["synthetic"]["landslides"]
-    assert 25 <= len(ground.movements) <= 80  # Poisson(0.5 / km2 x 100 km2)
+@pytest.fixture(scope="module")
+def default_ground(default_config):
+    return simulate_ground(default_config)
+
+
+def test_every_kind_sits_where_inventories_find_it(default_config, default_ground):
+    ground, synthetic = default_ground, default_config["synthetic"]
+    kinds = Counter(m.kind for m in ground.movements)
+    assert kinds["landslide"] >= 30 and kinds["rock_glacier"] >= 3 and kinds["slope_deformation"] >= 1
+    terrain = Terrain(ground.grid, ground.height_m, ground.landcover)
+    east, north = ground.grid.centres()
+    glaciers = synthetic["rock_glaciers"]
     for movement in ground.movements:
-        assert params["slope_deg"][0] <= movement.slope_deg <= params["slope_deg"][1]
-        assert movement.outline().area == pytest.approx(movement.area_m2, rel=0.2)
+        assert movement.outline().area == pytest.approx(movement.area_m2, rel=0.25)
+        row, col = terrain.index(*movement.centre_m)
+        if movement.kind == "landslide":
+            low, high = synthetic["landslides"]["slope_deg"]
+            assert low <= terrain.slope_deg[row, col] <= high
+            assert ground.landcover[row, col] not in (LandCover.WATER, LandCover.GLACIER)
+        elif movement.kind == "rock_glacier":
+            assert glaciers["elevation_m"][0] <= ground.height_m[row, col] <= glaciers["elevation_m"][1]
+            rs, cs = movement.window(ground.grid)
+            debris = movement.normalised_radius(east[rs, cs], north[rs, cs]) < 1
+            assert (ground.landcover[rs, cs][debris] == LandCover.ROCK).all()
+            # a rock wall above it within reach sheds its debris
+            near = (
+                np.hypot(east - movement.centre_m[0], north - movement.centre_m[1])
+                <= glaciers["wall_distance_m"] * 1.2
+            )
+            wall = near & (terrain.slope_deg >= glaciers["wall_slope_deg"])
+            assert ground.height_m[wall].max() >= ground.height_m[row, col] + glaciers["wall_rise_m"]
+            assert movement.profile_exponent == glaciers["profile_exponent"]
+        elif movement.kind == "compartment":
+            host = next(
+                m
+                for m in ground.movements
+                if m.kind == "slope_deformation"
+                and m.movement_id < movement.movement_id
+                and float(m.normalised_radius(np.array(movement.centre_m[0]), np.array(movement.centre_m[1])))
+                < 1
+            )
+            # it moves on top of its host: both velocities add up at its centre
+            speed = np.linalg.norm(ground.velocity_m_per_yr[:, row, col])
+            assert speed > movement.velocity_m_per_yr * 0.5
+            assert host.velocity_m_per_yr < movement.velocity_m_per_yr
     # every body moves, and only inside its outline
     moving = np.linalg.norm(ground.velocity_m_per_yr, axis=0) > 0
     assert np.all(ground.movement_id[moving] > 0)
+
+
+def test_neyman_scott_clusters_and_a_single_member_process_does_not():
+    grid = Grid(0.0, 20000.0, 50.0, 400, 400, "EPSG:2056")
+    flat = np.ones(grid.shape)
+
+    def ratio(points):
+        points = np.asarray(points)
+        distance = np.hypot(*(points[:, None, :] - points[None, :, :]).transpose(2, 0, 1))
+        np.fill_diagonal(distance, np.inf)
+        return distance.min(axis=1).mean() / (0.5 * np.sqrt(20000.0**2 / len(points)))
+
+    independent = clustered_centres(flat, grid, 400, 1.0, 300.0, np.random.default_rng(1))
+    clustered = clustered_centres(flat, grid, 400, 4.0, 300.0, np.random.default_rng(1))
+    assert 300 < len(independent) < 500 and 300 < len(clustered) < 500
+    assert 0.9 < ratio(independent) < 1.1  # Clark-Evans R of a Poisson process (edges aside)
+    assert ratio(clustered) < 0.6  # ISSLIDE's labels: about 0.5
+    # no ground, no bodies; the intensity thins the clusters: none lands where it is 0
+    assert clustered_centres(np.zeros(grid.shape), grid, 400, 4.0, 300.0, np.random.default_rng(1)) == []
+    half = flat.copy()
+    half[:, :200] = 0.0
+    points = np.asarray(clustered_centres(half, grid, 400, 4.0, 300.0, np.random.default_rng(2)))
+    assert (points[:, 0] >= 10000.0 - 25.0).all()
 
 
 def test_turbulence_variance_follows_the_scene_size(default_config):

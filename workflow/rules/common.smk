@@ -230,9 +230,17 @@ def get_ensemble(wildcards):
         return []
     if config["model"]["checkpoints"]:
         return list(config["model"]["checkpoints"])
-    return expand(
-        "results/models/fold{fold}", fold=range(config["model"]["ensemble_size"])
-    )
+    return expand_members("results/models/fold{fold}")
+
+
+def expand_members(pattern):
+    """One path per ensemble member (fold) of the run."""
+    return expand(pattern, fold=range(config["model"]["ensemble_size"]))
+
+
+def get_trained_members(wildcards):
+    """The members as trained, before their detection settings are calibrated."""
+    return expand_members("results/models/trained/fold{fold}")
 
 
 def get_report_inputs(wildcards):

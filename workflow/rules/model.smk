@@ -26,7 +26,7 @@ rule train:
         scenes=get_training_scenes,
         labelled=get_labelled_files,
     output:
-        member=directory("results/models/fold{fold}"),
+        member=directory("results/models/trained/fold{fold}"),
     log:
         "logs/train/fold{fold}.log",
     benchmark:
@@ -43,6 +43,35 @@ rule train:
         train=lookup(dpath="train", within=config),
     script:
         "../scripts/train.py"
+
+
+rule calibrate:
+    input:
+        trained=get_trained_members,
+        scenes=get_training_scenes,
+        labelled=get_labelled_files,
+    output:
+        members=[
+            directory(member) for member in expand_members("results/models/fold{fold}")
+        ],
+        calibration="results/models/calibration.json",
+    log:
+        "logs/calibrate/calibrate.log",
+    benchmark:
+        "results/benchmarks/calibrate/calibrate.tsv"
+    conda:
+        "../../envs/torch.yaml"
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=30,
+    params:
+        calibration=lookup(dpath="train/calibration", within=config),
+        iou_threshold=lookup(dpath="evaluation/iou_threshold", within=config),
+        labelled=lookup(dpath="train/labelled", within=config),
+        label_class=lookup(dpath="train/label_class", within=config),
+    script:
+        "../scripts/calibrate.py"
 
 
 rule segment:
@@ -64,6 +93,7 @@ rule segment:
     params:
         model=lookup(dpath="model", within=config),
         segment=lookup(dpath="segment", within=config),
+        detection=lookup(dpath="detection", within=config),
         detector=PRIMARY_DETECTOR,
     script:
         "../scripts/segment.py"
@@ -87,6 +117,7 @@ rule baseline_segment:
     params:
         baseline=lookup(dpath="model/baseline", within=config),
         segment=lookup(dpath="segment", within=config),
+        detection=lookup(dpath="detection", within=config),
         detector="baseline",
     script:
         "../scripts/segment.py"

@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 import torch
 from numpy.typing import NDArray
-from scipy import ndimage
 
+from massmove.insar.fringes import fringe_excess
 from massmove.model.channels import NORMALISATION
 
 #: channels the baseline reads, whatever the ensemble's
@@ -70,29 +70,15 @@ class BaselineDetector:
         cos_phase, sin_phase = (_denormalised(patch[i], BASELINE_CHANNELS[i]) for i in (0, 1))
         coherence = _denormalised(patch[2], "coherence")
         valid = (cos_phase != 0) | (sin_phase != 0)
-        rate = ndimage.uniform_filter(fringe_rate(cos_phase + 1j * sin_phase), self.window_px)
-        readable = valid & (ndimage.uniform_filter(coherence * valid, self.window_px) >= self.min_coherence)
-        if not readable.any():
-            return np.zeros(patch.shape[1:])
-        excess = rate - np.median(rate[readable])
+        excess, readable = fringe_excess(
+            cos_phase + 1j * sin_phase,
+            coherence,
+            valid,
+            window_px=self.window_px,
+            min_coherence=self.min_coherence,
+        )
         ramp = 1.0 / (1.0 + np.exp(-(excess - self.excess_rad_per_px) / self.softness_rad_per_px))
         return np.where(readable, ramp, 0.0)
-
-
-def fringe_rate(phasor: NDArray[np.complex128]) -> NDArray[np.float64]:
-    """Phase gradient magnitude of a phasor field, radians per pixel (edges repeated).
-
-    Examples
-    --------
-    >>> ramp = np.exp(1j * 0.5 * np.arange(6))[None, :].repeat(3, axis=0)
-    >>> bool(np.allclose(fringe_rate(ramp), 0.5))
-    True
-    """
-    rows = np.abs(np.angle(phasor[1:, :] * np.conj(phasor[:-1, :])))
-    cols = np.abs(np.angle(phasor[:, 1:] * np.conj(phasor[:, :-1])))
-    rows = np.concatenate([rows, rows[-1:, :]], axis=0)
-    cols = np.concatenate([cols, cols[:, -1:]], axis=1)
-    return np.hypot(rows, cols)
 
 
 def _denormalised(channel: NDArray[np.float32], name: str) -> NDArray[np.float64]:

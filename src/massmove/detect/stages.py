@@ -10,6 +10,7 @@ from typing import Any
 import geopandas as gpd
 
 from massmove.detect.vectorise import detection_polygons, merge_detections
+from massmove.io.detection import detection_from_tags
 from massmove.io.raster_io import read_bands
 from massmove.io.vector import write_gpkg
 
@@ -21,16 +22,20 @@ def vectorise_stage(
 ) -> None:
     """Polygons of one pair's likelihood raster (``detection`` section of the config)."""
     bands, grid, tags = read_bands(likelihood_tif, required=("likelihood_mean", "likelihood_spread"))
-    detection = config["detection"]
+    settings = detection_from_tags(tags, config["detection"])
     frame = detection_polygons(
         bands["likelihood_mean"],
         bands["likelihood_spread"],
         grid,
         tags,
-        threshold=detection["threshold"],
-        min_area_m2=detection["min_area_m2"],
+        threshold=settings.threshold,
+        min_area_m2=settings.min_area_m2,
     )
-    log.info("%s: %d detections", tags.get("pair_id", likelihood_tif), len(frame))
+    log.info(
+        "%s: %d detections (threshold %.3f, smallest %.0f m2: %s)",
+        *(tags.get("pair_id", likelihood_tif), len(frame), settings.threshold, settings.min_area_m2),
+        settings.source,
+    )
     write_gpkg(detections_gpkg, frame, layer="detections")
 
 

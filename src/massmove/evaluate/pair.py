@@ -20,7 +20,7 @@ from massmove.evaluate.metrics import (
     pixel_scores,
     polygon_pixel_shares,
 )
-from massmove.model.patches import rasterise_labels
+from massmove.io.labels import rasterise_labels
 from massmove.raster import Grid
 
 
@@ -33,6 +33,7 @@ def evaluate_pair(
     iou_threshold: float,
     likelihood_threshold: float,
     coverages: Sequence[float],
+    lenient: gpd.GeoDataFrame | None = None,
 ) -> dict[str, Any]:
     """Scores of one pair (counts and proportions).
 
@@ -48,6 +49,11 @@ def evaluate_pair(
         Likelihood from which a pixel counts as found (pixel recall and coverage recall).
     coverages
         Shares of a reference polygon's pixels that must be found for it to count as found.
+    lenient
+        Patterns that show but fall short of the reference class (class ``faint`` of the
+        synthetic truth). A detection that matches no reference but lies on one of them
+        (:func:`on_lenient`) is neither a hit nor a false alarm in the lenient object score
+        beside the strict one; the strict score counts it as a false alarm.
     """
     extent = shapely.box(*grid.bounds)
     detected = _geometries(detections, grid.crs)
@@ -62,9 +68,15 @@ def evaluate_pair(
     matches = match_objects(detected, reference, iou_threshold=iou_threshold)
     hausdorff = [shapely.hausdorff_distance(detected[d], reference[r]) for d, r, _ in matches]
     shares = polygon_pixel_shares(reference, found, grid.transform)
+    matched_detections = {d for d, _, _ in matches}
+    unmatched = [g for index, g in enumerate(detected) if index not in matched_detections]
+    lenient_polygons = [] if lenient is None else _geometries(lenient, grid.crs)
+    on_faint = sum(on_lenient(g, lenient_polygons) for g in unmatched)
     return {
+        "likelihood_threshold": likelihood_threshold,
         "n_detections": len(detected),
         "n_references": len(reference),
+        "reference_areas_m2": [float(g.area) for g in reference],
         "pixel": {**pixel, **pixel_scores(pixel)},
         "object": {
             "matched": len(matches),
@@ -73,6 +85,11 @@ def evaluate_pair(
                 {"detection": d, "reference": r, "iou": iou, "hausdorff_m": float(h)}
                 for (d, r, iou), h in zip(matches, hausdorff, strict=True)
             ],
+        },
+        "object_lenient": {
+            "n_lenient_references": len(lenient_polygons),
+            "on_lenient": int(on_faint),
+            **object_scores(len(detected) - on_faint, len(reference), len(matches)),
         },
         "likelihood_pixel_recall": {
             "tp": likelihood_pixel["tp"],
@@ -84,8 +101,20 @@ def evaluate_pair(
     }
 
 
+def on_lenient(detection: shapely.Geometry, lenient: Sequence[shapely.Geometry]) -> bool:
+    """True when a detection lies on one of the lenient (faint) patterns: their overlap covers
+    at least half of the smaller of the two."""
+    for pattern in lenient:
+        if not detection.intersects(pattern):
+            continue
+        overlap = shapely.area(shapely.intersection(detection, pattern))
+        if overlap >= 0.5 * min(detection.area, pattern.area):
+            return True
+    return False
+
+
 def pool_evaluations(
-    per_pair: Mapping[str, Mapping[str, Any]], *, iou_threshold: float, likelihood_threshold: float
+    per_pair: Mapping[str, Mapping[str, Any]], *, iou_threshold: float, likelihood_threshold: float | None
 ) -> dict[str, Any]:
     """Pooled figures over pairs (sums of counts, then proportions), with the per-pair ones.
 
@@ -96,6 +125,8 @@ def pool_evaluations(
     n_references = sum(p["n_references"] for p in per_pair.values())
     matched = sum(p["object"]["matched"] for p in per_pair.values())
     objects = object_scores(n_detections, n_references, matched)
+    on_faint = sum(p.get("object_lenient", {}).get("on_lenient", 0) for p in per_pair.values())
+    n_lenient = sum(p.get("object_lenient", {}).get("n_lenient_references", 0) for p in per_pair.values())
     pixel_found = {
         "tp": sum(p["likelihood_pixel_recall"]["tp"] for p in per_pair.values()),
         "fn": sum(p["likelihood_pixel_recall"]["fn"] for p in per_pair.values()),
@@ -119,6 +150,11 @@ def pool_evaluations(
         "object_precision": objects["precision"],
         "object_recall": objects["recall"],
         "object_f1": objects["f1"],
+        "object_lenient": {
+            "n_lenient_references": n_lenient,
+            "on_lenient": on_faint,
+            **object_scores(n_detections - on_faint, n_references, matched),
+        },
         "iou_threshold": iou_threshold,
         "likelihood_threshold": likelihood_threshold,
         "likelihood_pixel_recall": pixel_scores({**pixel_found, "fp": 0})["recall"],

@@ -11,9 +11,10 @@ from typing import Any
 from massmove.errors import InputError
 from massmove.evaluate.pair import evaluate_pair, pool_evaluations
 from massmove.io.atomic import write_json
+from massmove.io.detection import detection_from_tags
+from massmove.io.labels import read_labels
 from massmove.io.raster_io import read_bands
 from massmove.io.vector import read_vector
-from massmove.model.patches import read_labels
 
 log = logging.getLogger(__name__)
 
@@ -33,14 +34,20 @@ def evaluate_pair_stage(
     references = read_labels(
         reference_path, label_class=settings["reference_class"], class_column=settings["class_column"]
     )
+    lenient = None
+    if settings["lenient_class"] is not None and settings["class_column"] is not None:
+        lenient = read_labels(
+            reference_path, label_class=settings["lenient_class"], class_column=settings["class_column"]
+        )
     result = evaluate_pair(
         detections,
         references,
         bands["likelihood_mean"],
         grid,
         iou_threshold=settings["iou_threshold"],
-        likelihood_threshold=config["detection"]["threshold"],
+        likelihood_threshold=detection_from_tags(tags, config["detection"]).threshold,
         coverages=settings["coverage_thresholds"],
+        lenient=lenient,
     )
     result = {
         "pair_id": tags.get("pair_id", Path(likelihood_tif).stem),
@@ -70,10 +77,11 @@ def evaluation_stage(
             per_pair[record["pair_id"]] = record
         except (OSError, ValueError, KeyError) as err:
             raise InputError(f"{path}: not a pair evaluation ({err})") from err
+    thresholds = {record.get("likelihood_threshold") for record in per_pair.values()}
     pooled = pool_evaluations(
         per_pair,
         iou_threshold=config["evaluation"]["iou_threshold"],
-        likelihood_threshold=config["detection"]["threshold"],
+        likelihood_threshold=thresholds.pop() if len(thresholds) == 1 else None,
     )
     log.info(
         "%d pairs: pixel IoU %.3f, object precision %.3f, recall %.3f, F1 %.3f",

@@ -7,7 +7,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
+from numpy.typing import NDArray
 
 from massmove.errors import CorruptInputError, InputError
 from massmove.io.atomic import atomic_path
@@ -15,14 +17,25 @@ from massmove.io.digest import file_hexdigest
 
 METADATA = "massmove.json"
 WEIGHTS = "model.safetensors"
+#: out-of-fold likelihood of a member's validation tiles (float32 .npy: byte-reproducible)
+OOF_FILE = "out_of_fold.npy"
 FORMAT_VERSION = 1
 
 
-def save_member(network: torch.nn.Module, directory: str | Path, metadata: Mapping[str, Any]) -> None:
-    """Write a member atomically: weights and smp config, then ``massmove.json`` with the
-    weights' sha256 (so a corrupt or swapped file is caught when loaded)."""
+def save_member(
+    network: torch.nn.Module,
+    directory: str | Path,
+    metadata: Mapping[str, Any],
+    *,
+    extra_arrays: Mapping[str, NDArray] | None = None,
+) -> None:
+    """Write a member atomically: weights and smp config, arrays beside them (``.npy``), then
+    ``massmove.json`` with the weights' sha256 (so a corrupt or swapped file is caught when
+    loaded)."""
     with atomic_path(directory, directory=True) as tmp:
         network.save_pretrained(str(tmp))
+        for name, values in (extra_arrays or {}).items():
+            np.save(tmp / name, np.ascontiguousarray(values), allow_pickle=False)
         record = {
             "format": FORMAT_VERSION,
             **metadata,

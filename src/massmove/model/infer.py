@@ -73,8 +73,9 @@ class Ensemble:
 
     @property
     def channels_last(self) -> bool:
-        """Channels-last layout: faster convolutions with bf16 on CPUs."""
-        return self.device.type == "cpu" and self.dtype == torch.bfloat16
+        """Channels-last layout on CPUs: faster convolutions with bf16, and about 1.35x with fp32
+        on an AVX2 CPU (benchmarks/README.md)."""
+        return self.device.type == "cpu"
 
     def predict(self, inputs: NDArray[np.float32]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
         """Ensemble mean and standard deviation of the likelihood of a batch (n, c, p, p)."""
@@ -104,7 +105,7 @@ def load_ensemble(
     for directory in directories:
         network, record = load_member(directory, channels=channels, patch_px=patch_px)
         network = network.to(device)
-        if device.type == "cpu" and dtype == torch.bfloat16:
+        if device.type == "cpu":
             network = network.to(memory_format=torch.channels_last)
         members.append(network)
         records.append(record)

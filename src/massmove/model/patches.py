@@ -1,5 +1,6 @@
 """Patch datasets for training: labels rasterised on the product grid, positive, random
-negative and hard negative patches, and folds split by ground area."""
+negative and hard negative patches, the pool of tiles a member mines its own false positives
+from, and folds split by ground area."""
 
 from __future__ import annotations
 
@@ -11,15 +12,17 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 from numpy.typing import NDArray
-from rasterio import features
+from scipy import ndimage
 
 from massmove.errors import InputError
+from massmove.insar.fringes import fringe_excess
+from massmove.io.labels import rasterise_labels
 from massmove.io.raster_io import read_bands
-from massmove.io.vector import read_vector
 from massmove.model.channels import product_channels
-from massmove.raster import Grid
 
-KINDS = ("positive", "negative", "hard_negative")
+KINDS = ("positive", "negative", "hard_negative", "mined")
+#: pixels around a pattern left out of the loss (neither pattern nor background) are grown by this
+IGNORE_MARGIN_PX = 2
 
 
 @dataclasses.dataclass
@@ -57,27 +60,6 @@ class PatchSet:
         return sha.hexdigest()
 
 
-def rasterise_labels(polygons: gpd.GeoDataFrame, grid: Grid) -> NDArray[np.uint8]:
-    """1 where a polygon covers a pixel centre of the grid, else 0."""
-    if polygons.empty:
-        return np.zeros(grid.shape, dtype=np.uint8)
-    frame = polygons.to_crs(grid.crs) if polygons.crs is not None else polygons
-    shapes = ((geom, 1) for geom in frame.geometry if geom is not None and not geom.is_empty)
-    return features.rasterize(shapes, out_shape=grid.shape, transform=grid.transform, fill=0, dtype="uint8")
-
-
-def read_labels(
-    path: str | Path, *, label_class: str, class_column: str | None = "class"
-) -> gpd.GeoDataFrame:
-    """Label polygons of one class from a vector file (any CRS)."""
-    frame = read_vector(path, what="label polygons")
-    if class_column is None:
-        return frame
-    if class_column not in frame.columns:
-        raise InputError(f"{path}: no column {class_column!r} (columns: {', '.join(frame.columns)})")
-    return frame[frame[class_column] == label_class]
-
-
 def patch_origins(shape: tuple[int, int], patch_px: int, stride_px: int) -> NDArray[np.int64]:
     """Top-left corners of patches tiling a raster; the last row/column of patches touches the edge.
 
@@ -99,46 +81,83 @@ def patch_origins(shape: tuple[int, int], patch_px: int, stride_px: int) -> NDAr
     return np.array([(r, c) for r in starts(rows) for c in starts(cols)], dtype=np.int64)
 
 
-def hardness_map(wrapped_phase_rad: NDArray, coherence: NDArray) -> NDArray[np.float64]:
-    """Per-pixel hard-negative score: phase gradient (in units of pi per pixel) plus 1 where
-    the coherence is below 0.3; 0 on nodata.
+@dataclasses.dataclass(frozen=True)
+class HardnessRule:
+    """How unlabelled patches are ranked as hard negatives: the largest local fringe-rate
+    excess where the phase is readable (what a detector confuses with motion: coherent
+    atmospheric and topographic fringes), as the classical baseline measures it."""
 
-    Atmospheric and topographic residual fringes give strong, smooth phase gradients; layover,
-    shadow, water and forest give low coherence. Both are what a detector confuses with motion.
+    window_px: int
+    min_coherence: float
+    min_readable_share: float = 0.25
+
+
+def hardness_score(
+    patch_phase: NDArray, patch_coherence: NDArray, valid: NDArray, rule: HardnessRule
+) -> float:
+    """Hard-negative score of one patch: the 99th percentile of its fringe-rate excess over its
+    readable pixels (radians per pixel); 0 when less than ``min_readable_share`` is readable.
+
+    Decorrelated ground (forest, layover, shadow) scores 0: the coherence channel alone
+    rejects it, so it teaches nothing.
     """
-    phasor = np.exp(1j * np.nan_to_num(np.asarray(wrapped_phase_rad, dtype=np.float64)))
-    gradient = np.zeros(phasor.shape)
-    gradient[:-1, :] += np.abs(np.angle(phasor[1:, :] * np.conj(phasor[:-1, :])))
-    gradient[:, :-1] += np.abs(np.angle(phasor[:, 1:] * np.conj(phasor[:, :-1])))
-    coh = np.asarray(coherence, dtype=np.float64)
-    score = gradient / np.pi + (coh < 0.3)
-    return np.where(np.isfinite(coh) & np.isfinite(wrapped_phase_rad), score, 0.0)
+    phasor = np.exp(1j * np.nan_to_num(np.asarray(patch_phase, dtype=np.float64)))
+    coherence = np.nan_to_num(np.asarray(patch_coherence, dtype=np.float64))
+    excess, readable = fringe_excess(
+        phasor, coherence, valid, window_px=rule.window_px, min_coherence=rule.min_coherence
+    )
+    if readable.mean() < rule.min_readable_share:
+        return 0.0
+    return float(np.percentile(excess[readable], 99))
+
+
+@dataclasses.dataclass
+class ProductPatches:
+    """Every patch of one labelled product, with what sampling needs."""
+
+    inputs: NDArray[np.float32]
+    labels: NDArray[np.uint8]
+    valid: NDArray[np.bool_]
+    origins: NDArray[np.int64]
+    hardness: NDArray[np.float64]
 
 
 def product_patches(
     product_tif: str | Path,
     labels: gpd.GeoDataFrame,
     *,
+    ignore: gpd.GeoDataFrame | None = None,
     channels: Sequence[str],
     patch_px: int,
     stride_px: int,
     min_valid_fraction: float,
-) -> tuple[NDArray[np.float32], NDArray[np.uint8], NDArray[np.bool_], NDArray[np.int64], NDArray[np.float64]]:
-    """Every patch of one labelled product: inputs, labels, valid masks, origins, hardness."""
+    hardness: HardnessRule,
+) -> ProductPatches:
+    """Every patch of one labelled product: inputs, labels, valid masks, origins, hardness.
+
+    Pixels of ``ignore`` polygons (patterns that show but are not labelled, the truth's
+    ``faint``), grown by ``IGNORE_MARGIN_PX``, are not valid: they are left out of the loss.
+    """
     bands, grid, _ = read_bands(product_tif, required=("wrapped_phase", "coherence"))
     stack, valid = product_channels(bands["wrapped_phase"], bands["coherence"], channels)
-    difficulty = hardness_map(bands["wrapped_phase"], bands["coherence"])
     label = rasterise_labels(labels, grid) * valid
+    trained = valid.copy()
+    if ignore is not None and not ignore.empty:
+        ignored = ndimage.binary_dilation(
+            rasterise_labels(ignore, grid).astype(bool), iterations=IGNORE_MARGIN_PX
+        )
+        trained &= ~(ignored & (label == 0))
     origins = patch_origins(grid.shape, patch_px, stride_px)
     windows = [(slice(r, r + patch_px), slice(c, c + patch_px)) for r, c in origins]
     keep = np.array([valid[w].mean() >= min_valid_fraction for w in windows], dtype=bool)
     kept = [w for w, k in zip(windows, keep, strict=True) if k]
-    inputs = np.stack([stack[(slice(None), *w)] for w in kept])
-    score = np.array([difficulty[w].mean() for w in kept])
-    return (
-        inputs,
+    score = np.array(
+        [hardness_score(bands["wrapped_phase"][w], bands["coherence"][w], valid[w], hardness) for w in kept]
+    )
+    return ProductPatches(
+        np.stack([stack[(slice(None), *w)] for w in kept]),
         np.stack([label[w] for w in kept]).astype(np.uint8),
-        np.stack([valid[w] for w in kept]),
+        np.stack([trained[w] for w in kept]),
         origins[keep],
         score,
     )
@@ -166,6 +185,12 @@ def select_patches(
         [np.zeros(len(positive)), np.ones(len(random_negative)), np.full(len(hard), 2)]
     ).astype(np.int64)
     return index, kinds
+
+
+def tile_indices(origins: NDArray[np.int64], patch_px: int) -> NDArray[np.int64]:
+    """Indices of the patches that tile a product without overlap (origins on multiples of
+    ``patch_px``): the whole scene, for out-of-fold predictions and for mining false positives."""
+    return np.flatnonzero(np.all(origins % patch_px == 0, axis=1))
 
 
 def assign_folds(
@@ -226,53 +251,76 @@ def _footprint(origins: NDArray[np.int64], patch_px: int) -> NDArray[np.bool_]:
 
 @dataclasses.dataclass(frozen=True)
 class LabelledProduct:
-    """A training source: an interferogram product, its label polygons, the ground area it shows."""
+    """A training source: an interferogram product, its label polygons, the polygons left out
+    of the loss (shown but not labelled), the ground area it shows."""
 
     product: Path
     labels: gpd.GeoDataFrame
     area: str
+    ignore: gpd.GeoDataFrame | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class SamplingRule:
+    """Which patches of the labelled products are sampled (see :func:`select_patches`)."""
+
+    channels: tuple[str, ...]
+    patch_px: int
+    stride_px: int
+    min_valid_fraction: float
+    negative_share: float
+    hard_negative_share: float
+    hardness: HardnessRule
 
 
 def build_patch_set(
-    sources: Sequence[LabelledProduct],
-    *,
-    channels: Sequence[str],
-    patch_px: int,
-    stride_px: int,
-    min_valid_fraction: float,
-    negative_share: float,
-    hard_negative_share: float,
-    seed: int,
-) -> PatchSet:
-    """Sample the training patches of every labelled product (see :func:`select_patches`)."""
+    sources: Sequence[LabelledProduct], rule: SamplingRule, *, seed: int
+) -> tuple[PatchSet, PatchSet]:
+    """The sampled training patches of every labelled product (:func:`select_patches`), and
+    the tiles of every product (:func:`tile_indices`, kind ``negative`` or ``positive``)."""
     rng = np.random.default_rng(seed)
     areas = sorted({source.area for source in sources})
-    parts = []
+    sampled, tiles = [], []
     for source in sources:
-        inputs, labels, valid, origins, score = product_patches(
+        patches = product_patches(
             source.product,
             source.labels,
-            channels=channels,
-            patch_px=patch_px,
-            stride_px=stride_px,
-            min_valid_fraction=min_valid_fraction,
+            ignore=source.ignore,
+            channels=rule.channels,
+            patch_px=rule.patch_px,
+            stride_px=rule.stride_px,
+            min_valid_fraction=rule.min_valid_fraction,
+            hardness=rule.hardness,
         )
         index, kinds = select_patches(
-            labels, score, negative_share=negative_share, hard_negative_share=hard_negative_share, rng=rng
+            patches.labels,
+            patches.hardness,
+            negative_share=rule.negative_share,
+            hard_negative_share=rule.hard_negative_share,
+            rng=rng,
         )
-        parts.append(
-            PatchSet(
-                inputs[index],
-                labels[index],
-                valid[index],
-                np.full(len(index), areas.index(source.area), dtype=np.int64),
-                origins[index],
-                kinds,
-                [str(source.product)] * len(index),
+        tile = tile_indices(patches.origins, rule.patch_px)
+        tile_kinds = np.where(patches.labels[tile].any(axis=(1, 2)), 0, 1)
+        area_id = areas.index(source.area)
+        for collected, chosen, chosen_kinds in ((sampled, index, kinds), (tiles, tile, tile_kinds)):
+            collected.append(
+                PatchSet(
+                    patches.inputs[chosen],
+                    patches.labels[chosen],
+                    patches.valid[chosen],
+                    np.full(len(chosen), area_id, dtype=np.int64),
+                    patches.origins[chosen],
+                    np.asarray(chosen_kinds, dtype=np.int64),
+                    [str(source.product)] * len(chosen),
+                )
             )
-        )
-    if not parts or sum(len(p) for p in parts) == 0:
+    if not sampled or sum(len(p) for p in sampled) == 0:
         raise InputError("no training patches: the labelled products hold no labelled pixel")
+    return concatenate(sampled), concatenate(tiles)
+
+
+def concatenate(parts: Sequence[PatchSet]) -> PatchSet:
+    """One patch set of several, in order."""
     return PatchSet(
         np.concatenate([p.inputs for p in parts]),
         np.concatenate([p.labels for p in parts]),
@@ -280,5 +328,5 @@ def build_patch_set(
         np.concatenate([p.area_ids for p in parts]),
         np.concatenate([p.origins for p in parts]),
         np.concatenate([p.kinds for p in parts]),
-        [s for p in parts for s in p.sources],
+        [name for p in parts for name in p.sources],
     )

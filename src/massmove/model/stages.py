@@ -10,21 +10,28 @@ from typing import Any
 
 import numpy as np
 import torch
+from numpy.typing import NDArray
 
 from massmove import __version__
 from massmove.config import config_digest, deep_merge, primary_detector
 from massmove.errors import ConfigError, InputError
 from massmove.io.atomic import atomic_path
+from massmove.io.detection import resolve_detection
+from massmove.io.labels import read_labels
 from massmove.io.raster_io import read_grid
 from massmove.model.channels import normalisation_of
-from massmove.model.checkpoint import save_member
+from massmove.model.checkpoint import OOF_FILE, save_member
 from massmove.model.network import dtype_name, network_settings
 from massmove.model.patches import (
+    KINDS,
+    HardnessRule,
     LabelledProduct,
+    PatchSet,
+    SamplingRule,
     assign_folds,
     build_patch_set,
+    concatenate,
     fold_split,
-    read_labels,
 )
 from massmove.model.train import TrainSettings, train_member
 
@@ -90,30 +97,76 @@ def training_scene_stage(config: Mapping[str, Any], seed: int, scene_dir: str | 
 def training_sources(
     config: Mapping[str, Any], scene_dirs: Sequence[str | Path], base_dir: str | Path = "."
 ) -> list[LabelledProduct]:
-    """Labelled products of the training scenes and of ``train.labelled``."""
-    label_class = config["train"]["label_class"]
+    """Labelled products of the training scenes and of ``train.labelled``; polygons of
+    ``train.ignore_class`` (the truth's faint patterns) are left out of the loss."""
+    label_class, ignore_class = config["train"]["label_class"], config["train"]["ignore_class"]
     sources = []
+
+    def labelled(product: Path, labels_path: Path, class_column: str | None, area: str) -> LabelledProduct:
+        labels = read_labels(labels_path, label_class=label_class, class_column=class_column)
+        ignore = None
+        if ignore_class is not None and class_column is not None:
+            ignore = read_labels(labels_path, label_class=ignore_class, class_column=class_column)
+        return LabelledProduct(product, labels, area=area, ignore=ignore)
+
     for scene_dir in map(Path, scene_dirs):
         products = sorted((scene_dir / "interferograms").glob("*.tif"))
         if not products:
             raise InputError(f"{scene_dir}: no interferograms/*.tif (not a training scene)")
         for product in products:
-            labels = read_labels(scene_dir / "truth" / f"{product.stem}.gpkg", label_class=label_class)
-            sources.append(LabelledProduct(product, labels, area=scene_dir.name))
+            truth = scene_dir / "truth" / f"{product.stem}.gpkg"
+            sources.append(labelled(product, truth, "class", scene_dir.name))
     for entry in config["train"]["labelled"]:
         product = Path(base_dir) / entry["interferogram"]
-        labels = read_labels(
-            Path(base_dir) / entry["labels"], label_class=label_class, class_column=entry["class_column"]
-        )
         grid = read_grid(product)
         # products on one grid show one ground area: their patches share folds
-        sources.append(LabelledProduct(product, labels, area=f"{grid.crs}:{grid.bounds}"))
+        area = f"{grid.crs}:{grid.bounds}"
+        sources.append(labelled(product, Path(base_dir) / entry["labels"], entry["class_column"], area))
     if not sources:
         raise ConfigError(
             "config key 'train.labelled': nothing to train on; give labelled interferograms, "
             "synthetic training seeds, or a trained ensemble in model.checkpoints"
         )
     return sources
+
+
+def sampling_rule(config: Mapping[str, Any]) -> SamplingRule:
+    """How training patches are sampled, from the ``train`` and ``model`` sections."""
+    train, model = config["train"], config["model"]
+    return SamplingRule(
+        channels=tuple(model["channels"]),
+        patch_px=train["patch_px"],
+        stride_px=train["stride_px"],
+        min_valid_fraction=train["min_valid_fraction"],
+        negative_share=train["negative_share"],
+        hard_negative_share=train["hard_negative_share"],
+        hardness=HardnessRule(
+            window_px=model["baseline"]["window_px"], min_coherence=model["baseline"]["min_coherence"]
+        ),
+    )
+
+
+def fold_data(
+    patches: PatchSet, tiles: PatchSet, fold: int, *, n_folds: int, patch_px: int, block_px: int, seed: int
+) -> dict[str, NDArray[np.int64]]:
+    """Indices of one fold: training and validation patches, the unlabelled tiles of its
+    training ground (where it mines false positives) and the tiles of its validation ground
+    (its out-of-fold predictions). Patches and tiles share the folds of their ground blocks;
+    nothing that overlaps the fold's validation ground is trained on."""
+    both = concatenate([patches, tiles])
+    folds = assign_folds(
+        both.area_ids, both.origins, patch_px=patch_px, block_px=block_px, n_folds=n_folds, seed=seed
+    )
+    train_index, validation_index = fold_split(folds, both.area_ids, both.origins, fold, patch_px=patch_px)
+    n = len(patches)
+    candidates = train_index[train_index >= n] - n
+    unlabelled = ~tiles.labels[candidates].any(axis=(1, 2))
+    return {
+        "train": train_index[train_index < n],
+        "validation": validation_index[validation_index < n],
+        "mining_candidates": candidates[unlabelled],
+        "out_of_fold": validation_index[validation_index >= n] - n,
+    }
 
 
 def train_stage(
@@ -124,50 +177,50 @@ def train_stage(
     *,
     base_dir: str | Path = ".",
 ) -> None:
-    """Train ensemble member ``fold`` (of ``model.ensemble_size``) and save it, with
-    ``train.torch_threads`` intra-op threads (not the rule's: results must not depend on them)."""
+    """Train ensemble member ``fold`` (of ``model.ensemble_size``) and save it with its
+    out-of-fold likelihood, with ``train.torch_threads`` intra-op threads (not the rule's:
+    results must not depend on them)."""
     train, model = config["train"], config["model"]
     n_folds = model["ensemble_size"]
     if not 0 <= fold < n_folds:
         raise ConfigError(f"fold {fold}: model.ensemble_size is {n_folds}")
     torch.set_num_threads(train["torch_threads"])
     sources = training_sources(config, scene_dirs, base_dir)
-    patches = build_patch_set(
-        sources,
-        channels=model["channels"],
-        patch_px=train["patch_px"],
-        stride_px=train["stride_px"],
-        min_valid_fraction=train["min_valid_fraction"],
-        negative_share=train["negative_share"],
-        hard_negative_share=train["hard_negative_share"],
-        seed=train["seed"],
-    )
-    folds = assign_folds(
-        patches.area_ids,
-        patches.origins,
+    patches, tiles = build_patch_set(sources, sampling_rule(config), seed=train["seed"])
+    index = fold_data(
+        patches,
+        tiles,
+        fold,
+        n_folds=n_folds,
         patch_px=train["patch_px"],
         block_px=train["fold_block_px"],
-        n_folds=n_folds,
         seed=train["seed"],
     )
-    train_index, validation_index = fold_split(
-        folds, patches.area_ids, patches.origins, fold, patch_px=train["patch_px"]
-    )
-    if len(train_index) == 0 or len(validation_index) == 0:
+    if len(index["train"]) == 0 or len(index["validation"]) == 0:
         raise InputError(
-            f"fold {fold}: {len(train_index)} training and {len(validation_index)} validation patches; "
+            f"fold {fold}: {len(index['train'])} training and {len(index['validation'])} validation patches; "
             "more labelled data or a smaller train.fold_block_px is needed"
         )
-    kinds = np.bincount(patches.kinds, minlength=3)
+    if len(index["validation"]) > train["validation_patches"]:
+        chosen = np.random.default_rng([train["seed"], fold]).choice(
+            index["validation"], size=train["validation_patches"], replace=False
+        )
+        index["validation"] = np.sort(chosen)
+    kinds = np.bincount(patches.kinds, minlength=len(KINDS))
     log.info(
-        "fold %d: %d patches (%d positive, %d random negative, %d hard negative); %d train, %d validation",
-        *(fold, len(patches), *kinds.tolist(), len(train_index), len(validation_index)),
+        "fold %d: %d patches (%d positive, %d random negative, %d hard negative); %d train, %d validation; "
+        "%d tiles to mine, %d out-of-fold tiles",
+        *(fold, len(patches), *kinds[:3].tolist(), len(index["train"]), len(index["validation"])),
+        *(len(index["mining_candidates"]), len(index["out_of_fold"])),
     )
     network_kwargs = network_settings(model)
-    network, record = train_member(
+    network, record, oof = train_member(
         patches,
-        train_index,
-        validation_index,
+        tiles,
+        index["train"],
+        index["validation"],
+        index["mining_candidates"],
+        index["out_of_fold"],
         network_kwargs=network_kwargs,
         channels=model["channels"],
         settings=TrainSettings.from_config(train),
@@ -179,10 +232,11 @@ def train_stage(
         {
             (areas[int(a)], *(int(v) for v in (o + train["patch_px"] // 2) // train["fold_block_px"]))
             for a, o in zip(
-                patches.area_ids[validation_index], patches.origins[validation_index], strict=True
+                patches.area_ids[index["validation"]], patches.origins[index["validation"]], strict=True
             )
         }
     )
+    oof_tiles = [[tiles.sources[i], *map(int, tiles.origins[i])] for i in index["out_of_fold"]]
     metadata = {
         **network_kwargs,
         "channels": list(model["channels"]),
@@ -199,9 +253,10 @@ def train_stage(
         "config_digest": config_digest(config),
         "massmove_version": __version__,
         "torch_version": torch.__version__,
+        "out_of_fold": {"file": OOF_FILE, "tiles": oof_tiles},
         **record,
     }
-    save_member(network, member_dir, metadata)
+    save_member(network, member_dir, metadata, extra_arrays={OOF_FILE: oof})
 
 
 def segment_stage(
@@ -239,6 +294,19 @@ def segment_stage(
             "members": len(model.members),
             "checkpoint_digests": ",".join(r["weights_sha256"] for r in model.records),
         }
+    calibrated = None
+    if detector != "baseline":
+        calibrations = [record.get("detection") for record in model.records]
+        calibrated = calibrations[0]
+        if any(c != calibrated for c in calibrations):
+            log.warning("members carry different calibrations; the first member's is used")
+    settings = resolve_detection(config["detection"], calibrated)
+    log.info(
+        "detection threshold %.3f, smallest polygon %.0f m2 (%s)",
+        settings.threshold,
+        settings.min_area_m2,
+        settings.source,
+    )
     workers = inference_workers(model, threads)
     likelihood, profile = likelihood_array(
         product_tif,
@@ -256,6 +324,7 @@ def segment_stage(
         {
             "product": Path(product_tif).name,
             **identity,
+            **settings.tags(),
             "device": str(model.device),
             "precision": dtype_name(model.dtype),
             "config_digest": config_digest(config),

@@ -11,7 +11,6 @@ from typing import Any
 import numpy as np
 import torch
 from numpy.typing import NDArray
-from tqdm import tqdm
 
 from massmove.evaluate.metrics import pixel_counts, pixel_scores
 from massmove.model.augment import augment_batch
@@ -23,9 +22,12 @@ from massmove.model.network import (
     make_deterministic,
     resolve_device,
 )
-from massmove.model.patches import PatchSet
+from massmove.model.patches import KINDS, PatchSet, concatenate
 
 log = logging.getLogger(__name__)
+
+#: seed of the fixed validation windows (independent of the training stream)
+VALIDATION_WINDOW_SEED = 20180801
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,6 +44,8 @@ class TrainSettings:
     precision: str
     crop_px: int
     crop_on_labels: bool
+    mining_share: float
+    mining_epochs: int
 
     @classmethod
     def from_config(cls, train: Mapping[str, Any]) -> TrainSettings:
@@ -58,6 +62,8 @@ class TrainSettings:
             precision=train["precision"],
             crop_px=train["crop_px"],
             crop_on_labels=train["crop_on_labels"],
+            mining_share=train["mining"]["share"],
+            mining_epochs=train["mining"]["epochs"],
         )
 
 
@@ -136,93 +142,211 @@ def predict_patches(
     return out
 
 
+class Fit:
+    """One member's network, optimiser state and the data it trains on, epoch by epoch."""
+
+    def __init__(
+        self,
+        network: torch.nn.Module,
+        patches: PatchSet,
+        validation_index: NDArray[np.int64],
+        *,
+        channels: Sequence[str],
+        settings: TrainSettings,
+        generator: torch.Generator,
+        device: torch.device,
+        dtype: torch.dtype | None,
+    ) -> None:
+        self.network = network
+        self.patches = patches
+        # validation windows: fixed crops of the validation patches at the training crop size,
+        # placed as training places them (on a labelled pixel of a positive patch); whole 128 px
+        # patches would cost about five times as much per epoch on a CPU
+        windows = crop_patches(
+            *(torch.from_numpy(a[validation_index]) for a in (patches.inputs, patches.labels, patches.valid)),
+            settings.crop_px,
+            torch.Generator().manual_seed(VALIDATION_WINDOW_SEED),
+            on_labels=settings.crop_on_labels,
+        )
+        self.validation = tuple(t.numpy() for t in windows)
+        self.channels = channels
+        self.settings = settings
+        self.generator = generator
+        self.device = device
+        self.dtype = dtype
+        self.scaler = torch.amp.GradScaler("cuda", enabled=device.type == "cuda" and dtype == torch.float16)
+        self.history: list[dict[str, Any]] = []
+        self.best: tuple[float, int, dict[str, torch.Tensor]] | None = None
+
+    def phase(self, train_index: NDArray[np.int64], epochs: int, learning_rate: float, name: str) -> None:
+        """Train ``epochs`` passes over ``train_index`` under a one-cycle schedule peaking at
+        ``learning_rate``; validate after each and remember the best weights."""
+        settings = self.settings
+        optimiser = torch.optim.AdamW(
+            self.network.parameters(), lr=learning_rate, weight_decay=settings.weight_decay
+        )
+        steps_per_epoch = max(1, math.ceil(len(train_index) / settings.batch_size))
+        schedule = torch.optim.lr_scheduler.OneCycleLR(
+            optimiser, max_lr=learning_rate, total_steps=epochs * steps_per_epoch, pct_start=0.2
+        )
+        inputs = torch.from_numpy(self.patches.inputs)
+        labels = torch.from_numpy(self.patches.labels)
+        valid = torch.from_numpy(self.patches.valid)
+        for epoch in range(1, epochs + 1):
+            self.network.train()
+            order = torch.from_numpy(train_index)[torch.randperm(len(train_index), generator=self.generator)]
+            total, count = 0.0, 0
+            for step in range(steps_per_epoch):
+                batch = order[step * settings.batch_size : (step + 1) * settings.batch_size]
+                x, y, v = augment_batch(
+                    inputs[batch], labels[batch], valid[batch], self.channels, self.generator
+                )
+                x, y, v = crop_patches(
+                    x, y, v, settings.crop_px, self.generator, on_labels=settings.crop_on_labels
+                )
+                x, y, v = x.to(self.device), y.to(self.device), v.to(self.device)
+                optimiser.zero_grad(set_to_none=True)
+                with autocast(self.device, self.dtype):
+                    logits = self.network(x)[:, 0]
+                loss = segmentation_loss(logits, y, v, settings)
+                self.scaler.scale(loss).backward()
+                self.scaler.step(optimiser)
+                self.scaler.update()
+                schedule.step()
+                total += float(loss.detach()) * len(batch)
+                count += len(batch)
+            self._validate(name, epoch, epochs, total / max(count, 1))
+
+    def _validate(self, name: str, epoch: int, epochs: int, loss: float) -> None:
+        inputs, labels, valid = self.validation
+        scores = pixel_scores(pixel_counts(self.predict(inputs) >= 0.5, labels, valid))
+        number = len(self.history) + 1
+        self.history.append(
+            {
+                "epoch": number,
+                "phase": name,
+                "loss": loss,
+                **{f"validation_{k}": v for k, v in scores.items()},
+            }
+        )
+        # one line per epoch: readable in a log file, where progress bars are carriage-return streams
+        log.info(
+            "%s epoch %d/%d: loss %.4f, validation IoU %.3f (precision %.3f, recall %.3f)",
+            *(name, epoch, epochs, loss, scores["iou"], scores["precision"], scores["recall"]),
+        )
+        if self.best is None or scores["iou"] > self.best[0]:
+            state = {key: value.detach().clone() for key, value in self.network.state_dict().items()}
+            self.best = (scores["iou"], number, state)
+
+    def predict(self, inputs: NDArray[np.float32]) -> NDArray[np.float32]:
+        """Likelihood of whole patches with the current weights."""
+        return predict_patches(
+            self.network, inputs, device=self.device, dtype=self.dtype, batch_size=self.settings.batch_size
+        )
+
+    def keep_best(self) -> dict[str, Any]:
+        """Load the best validated weights; return their validation record."""
+        assert self.best is not None
+        _, epoch, state = self.best
+        self.network.load_state_dict(state)
+        return self.history[epoch - 1]
+
+
+def false_positive_scores(
+    likelihood: NDArray[np.float32], labels: NDArray[np.uint8], valid: NDArray[np.bool_]
+) -> NDArray[np.float64]:
+    """Per patch, the highest likelihood on valid unlabelled pixels: how sure a member is of a
+    pattern where there is none."""
+    background = valid & (labels == 0)
+    return np.where(background, likelihood, 0.0).max(axis=(1, 2), initial=0.0).astype(np.float64)
+
+
 def train_member(
     patches: PatchSet,
+    tiles: PatchSet,
     train_index: NDArray[np.int64],
     validation_index: NDArray[np.int64],
+    candidate_tiles: NDArray[np.int64],
+    oof_tiles: NDArray[np.int64],
     *,
     network_kwargs: Mapping[str, Any],
     channels: Sequence[str],
     settings: TrainSettings,
     seed: int,
     device_name: str,
-) -> tuple[torch.nn.Module, dict[str, Any]]:
+) -> tuple[torch.nn.Module, dict[str, Any], NDArray[np.float32]]:
     """Train one member on ``train_index`` and score it on ``validation_index``.
 
+    1. ``epochs`` passes (one-cycle schedule);
+    2. one round of mining its own false positives: the member predicts the unlabelled
+       ``candidate_tiles`` of its training ground, and the ``mining_share`` x positives tiles
+       it is surest of a pattern on (likelihood >= 0.5) join its training set as hard
+       negatives for ``mining_epochs`` more passes (a lower one-cycle peak);
+    3. the weights of the best validated epoch are kept (not merely the last);
+    4. the kept member predicts ``oof_tiles`` (its validation ground, never trained on): the
+       out-of-fold likelihood the ensemble's threshold is calibrated on.
+
     Deterministic for a seed on a given machine (seeded initialisation, shuffling and
-    augmentation; deterministic kernels). Returns the network and a record of the run:
-    device, precision, per-epoch loss and validation IoU, final validation metrics.
+    augmentation; deterministic kernels). Returns the network, a record of the run (device,
+    precision, per-epoch loss and validation IoU, mined tiles, kept epoch) and the
+    out-of-fold likelihood of ``oof_tiles``.
     """
     device = resolve_device(device_name)
     make_deterministic(device, seed)
     dtype = autocast_dtype(device, settings.precision)
     generator = torch.Generator().manual_seed(seed)
     network = build_network(**network_kwargs).to(device)
-    optimiser = torch.optim.AdamW(
-        network.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay
+    fit = Fit(
+        network,
+        patches,
+        validation_index,
+        channels=channels,
+        settings=settings,
+        generator=generator,
+        device=device,
+        dtype=dtype,
     )
-    steps_per_epoch = max(1, math.ceil(len(train_index) / settings.batch_size))
-    schedule = torch.optim.lr_scheduler.OneCycleLR(
-        optimiser, max_lr=settings.learning_rate, total_steps=settings.epochs * steps_per_epoch, pct_start=0.2
-    )
-    scaler = torch.amp.GradScaler("cuda", enabled=device.type == "cuda" and dtype == torch.float16)
-    inputs = torch.from_numpy(patches.inputs)
-    labels = torch.from_numpy(patches.labels)
-    valid = torch.from_numpy(patches.valid)
-    history: list[dict[str, float]] = []
-    scores: dict[str, float] = {}
-    for epoch in range(1, settings.epochs + 1):
-        network.train()
-        order = torch.from_numpy(train_index)[torch.randperm(len(train_index), generator=generator)]
-        total, count = 0.0, 0
-        bar = tqdm(
-            range(steps_per_epoch), desc=f"epoch {epoch}/{settings.epochs}", mininterval=10, leave=False
+    fit.phase(train_index, settings.epochs, settings.learning_rate, "train")
+    mined = np.zeros(0, dtype=np.int64)
+    n_positive = int((patches.kinds[train_index] == 0).sum())
+    n_mine = int(round(settings.mining_share * n_positive))
+    if settings.mining_epochs > 0 and n_mine > 0 and len(candidate_tiles):
+        scores = false_positive_scores(
+            fit.predict(tiles.inputs[candidate_tiles]),
+            tiles.labels[candidate_tiles],
+            tiles.valid[candidate_tiles],
         )
-        for step in bar:
-            batch = order[step * settings.batch_size : (step + 1) * settings.batch_size]
-            x, y, v = augment_batch(inputs[batch], labels[batch], valid[batch], channels, generator)
-            x, y, v = crop_patches(x, y, v, settings.crop_px, generator, on_labels=settings.crop_on_labels)
-            x, y, v = x.to(device), y.to(device), v.to(device)
-            optimiser.zero_grad(set_to_none=True)
-            with autocast(device, dtype):
-                logits = network(x)[:, 0]
-            loss = segmentation_loss(logits, y, v, settings)
-            scaler.scale(loss).backward()
-            scaler.step(optimiser)
-            scaler.update()
-            schedule.step()
-            total += float(loss.detach()) * len(batch)
-            count += len(batch)
-            bar.set_postfix(loss=f"{total / count:.4f}")
-        probability = predict_patches(
-            network,
-            patches.inputs[validation_index],
-            device=device,
-            dtype=dtype,
-            batch_size=settings.batch_size,
-        )
-        counts = pixel_counts(
-            probability >= 0.5, patches.labels[validation_index], patches.valid[validation_index]
-        )
-        scores = pixel_scores(counts)
-        history.append(
-            {
-                "epoch": epoch,
-                "loss": total / max(count, 1),
-                **{f"validation_{k}": v for k, v in scores.items()},
-            }
-        )
+        order = np.argsort(-scores, kind="stable")[:n_mine]
+        mined = candidate_tiles[order[scores[order] >= 0.5]]
         log.info(
-            "epoch %d/%d: loss %.4f, validation IoU %.3f (precision %.3f, recall %.3f)",
-            *(epoch, settings.epochs, total / max(count, 1)),
-            *(scores["iou"], scores["precision"], scores["recall"]),
+            "mined %d of %d candidate tiles as hard negatives (false positives)",
+            len(mined),
+            len(candidate_tiles),
         )
+        if len(mined):
+            extra = tiles.subset(mined)
+            extra.kinds[:] = KINDS.index("mined")
+            fit.patches = concatenate([patches, extra])
+            enlarged = np.concatenate([train_index, len(patches) + np.arange(len(mined))])
+            fit.phase(enlarged, settings.mining_epochs, settings.learning_rate / 3, "mining")
+    kept = fit.keep_best()
+    oof = (
+        fit.predict(tiles.inputs[oof_tiles])
+        if len(oof_tiles)
+        else np.zeros((0, *tiles.inputs.shape[2:]), np.float32)
+    )
     record = {
         "device": str(device),
         "precision": dtype_name(dtype),
         "torch_threads": torch.get_num_threads(),
-        "history": history,
-        "validation": {**scores, "patches": int(len(validation_index))},
+        "history": fit.history,
+        "kept_epoch": kept["epoch"],
+        "validation": {
+            **{k.removeprefix("validation_"): v for k, v in kept.items() if k.startswith("validation_")},
+            "patches": int(len(validation_index)),
+            "window_px": int(min(settings.crop_px, patches.inputs.shape[-1])),
+        },
         "training_patches": int(len(train_index)),
+        "mined_tiles": int(len(mined)),
     }
-    return network.cpu(), record
+    return network.cpu(), record, oof

@@ -24,9 +24,9 @@ import geopandas as gpd
 
 from massmove.errors import InputError
 from massmove.io.atomic import atomic_path
+from massmove.io.labels import read_labels
 from massmove.io.raster_io import read_bands
 from massmove.io.vector import read_vector
-from massmove.model.patches import read_labels
 from massmove.report.figures import magnitude_frequency_png, quicklook_png
 
 log = logging.getLogger(__name__)
@@ -86,6 +86,18 @@ def metric_tables(evaluations: Mapping[str, Mapping[str, Any]]) -> str:
                 f"object recall at {float(coverage):.0%} coverage",
                 *(evaluations[n]["object_recall_at_coverage"][coverage]["recall"] for n in names),
             ]
+        )
+    pooled.append(["likelihood threshold", *(evaluations[n]["likelihood_threshold"] for n in names)])
+    if all("object_lenient" in evaluations[n] for n in names):
+        for key in ("precision", "f1"):
+            pooled.append(
+                [
+                    f"object {key}, lenient (faint set aside)",
+                    *(evaluations[n]["object_lenient"][key] for n in names),
+                ]
+            )
+        pooled.append(
+            ["detections on faint patterns", *(evaluations[n]["object_lenient"]["on_lenient"] for n in names)]
         )
     pooled.append(["detections", *(evaluations[n]["counts"]["detections"] for n in names)])
     pooled.append(["matched references", *(evaluations[n]["counts"]["matched"] for n in names)])

@@ -17,7 +17,8 @@ from massmove.io.atomic import atomic_path
 from massmove.raster import Grid
 from massmove.simulate.fields import power_law_field
 from massmove.simulate.landcover import classify_landcover
-from massmove.simulate.landslides import Movement, draw_movements, velocity_field
+from massmove.simulate.landslides import Movement, velocity_field
+from massmove.simulate.population import draw_population
 from massmove.simulate.seeds import stream
 from massmove.simulate.terrain import alpine_terrain, slope_aspect
 
@@ -72,9 +73,7 @@ def simulate_ground(config: Mapping[str, Any]) -> Ground:
     height = alpine_terrain(grid, synthetic["terrain"], stream(seed, "terrain"))
     slope, _, _ = slope_aspect(height, grid.spacing_m)
     landcover = classify_landcover(grid, height, slope, synthetic["landcover"], stream(seed, "landcover"))
-    movements = draw_movements(
-        grid, height, landcover, scene_bounds(config), synthetic["landslides"], stream(seed, "landslides")
-    )
+    movements, landcover = draw_population(grid, height, landcover, scene_bounds(config), synthetic)
     velocity, label = velocity_field(grid, movements)
     return Ground(grid, height, landcover, velocity, label, movements)
 

@@ -105,14 +105,28 @@ def deterministic_phase(
     delay_m: NDArray[np.float32],
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """(line, sample, phase) of the scatterers of a chunk in one acquisition (true geometry)."""
+    line, sample, phase = static_phase(context, chunk, geometry, delay_m)
+    return line, sample, phase + motion_phase(context, chunk, geometry, acquisition)
+
+
+def static_phase(
+    context: TrackContext, chunk: ScattererChunk, geometry: AcquisitionGeometry, delay_m: NDArray[np.float32]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """(line, sample, phase) of a chunk's scatterers as if nothing moved: range and delay."""
     line, sample = ground_to_radar(geometry, chunk.east_m, chunk.north_m, chunk.height_m)
     rng = geometry.near_range_m + sample * geometry.range_pixel_spacing_m
+    delay = np.nan_to_num(chunk.sampler.bilinear(delay_m))
+    return line, sample, 4 * math.pi / geometry.wavelength_m * ((rng - context.range_offset_m) + delay)
+
+
+def motion_phase(
+    context: TrackContext, chunk: ScattererChunk, geometry: AcquisitionGeometry, acquisition: Acquisition
+) -> NDArray[np.float64]:
+    """Phase of the range change the scatterers of a chunk moved by at an acquisition (since the epoch)."""
     los = line_of_sight(geometry, chunk.east_m, chunk.north_m, chunk.height_m)
     toward = sum(chunk.velocity_m_per_yr[i] * los[i] for i in range(3))
     range_change = -toward * context.years_since_epoch(acquisition)
-    delay = np.nan_to_num(chunk.sampler.bilinear(delay_m))
-    phase = 4 * math.pi / geometry.wavelength_m * ((rng - context.range_offset_m) + range_change + delay)
-    return line, sample, phase
+    return 4 * math.pi / geometry.wavelength_m * range_change
 
 
 def complex_normal(rng: np.random.Generator, shape: tuple[int, ...]) -> NDArray[np.complex64]:

@@ -22,7 +22,9 @@
 
 from __future__ import annotations
 
+import logging
 import math
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -30,25 +32,38 @@ import geopandas as gpd
 import numpy as np
 import shapely
 from numpy.typing import NDArray
+from rasterio import features
 from scipy import ndimage
 
 from massmove.geometry import line_of_sight
 from massmove.insar.coherence import boxcar
 from massmove.insar.engine import RADAR_CODING_MARGIN_M
 from massmove.insar.geocode import geocode, grid_radar_coordinates
+from massmove.insar.goldstein import goldstein_filter
 from massmove.insar.multilook import multilook
 from massmove.insar.radarcode import simulated_interferometric_phase
 from massmove.pairs import Pair
 from massmove.raster import Grid, expanded_bounds, sample_nearest, sample_on_grid
 from massmove.simulate.ground import Ground
-from massmove.simulate.imaging import TrackContext, acquisition_delay, deterministic_phase, hamming_response
+from massmove.simulate.imaging import (
+    TrackContext,
+    acquisition_delay,
+    hamming_response,
+    motion_phase,
+    static_phase,
+)
 from massmove.simulate.landcover import class_table, temporal_coherence
+from massmove.simulate.product_noise import product_phase_noise_variance
 from massmove.simulate.scatterers import iterate_chunks
-from massmove.splat import accumulate_rows
+from massmove.splat import accumulate_rows_many
+
+log = logging.getLogger(__name__)
 
 # The observer compares a pattern with surroundings of its own size: the clutter window is the
 # body grown by its equivalent radius, by at least this many product pixels.
 CLUTTER_MARGIN_MIN_PX = 8
+# The peak of a pattern judged on the product: this percentile of its added phase.
+PEAK_PERCENTILE = 95
 
 
 class PairTruth(NamedTuple):
@@ -59,15 +74,25 @@ class PairTruth(NamedTuple):
     patterns: gpd.GeoDataFrame
 
 
+class ExpectedSignal(NamedTuple):
+    """Expected interferograms and power of every reference pixel (SLC grid)."""
+
+    moving: NDArray[np.complex128]  # E[s_ref conj(s_sec)] with the movements' deformation
+    static: NDArray[np.complex128]  # the same without it (what the ground shows when nothing moves)
+    power: NDArray[np.float64]  # expected power, thermal noise included
+
+
 def expected_interferogram_radar(
     config: Mapping[str, Any], ground: Ground, context: TrackContext, pair: Pair
-) -> tuple[NDArray[np.complex128], NDArray[np.float64]]:
+) -> ExpectedSignal:
     """Expected interferogram ``E[s_ref conj(s_sec)]`` and expected power of every reference pixel.
 
-    The expected interferogram ``E[s_ref conj(s_sec)]`` sums, over the scatterers of each
-    pixel, power times temporal coherence times the deterministic phase difference
-    (geometry on the true terrain, deformation, atmosphere): layover mixing, shadow and
-    the phase spread inside the cell enter as they do in the data.
+    The expected interferogram sums, over the scatterers of each pixel, power times temporal
+    coherence times the deterministic phase difference (geometry on the true terrain,
+    deformation, atmosphere): layover mixing, shadow and the phase spread inside the cell
+    enter as they do in the data. The static one leaves the deformation phase out (the
+    motion's decorrelation stays), so that what the deformation adds can be told apart after
+    the product's non-linear filter.
     """
     synthetic = config["synthetic"]
     oversampling = synthetic["scatterers"]["oversampling"]
@@ -75,22 +100,30 @@ def expected_interferogram_radar(
     orbit_ref, orbit_sec = context.orbits[ref.scene_id], context.orbits[sec.scene_id]
     shape = (orbit_ref.annotated.n_lines * oversampling, orbit_ref.annotated.n_samples * oversampling)
     numerator = np.zeros(shape, dtype=np.complex128)
+    static = np.zeros(shape, dtype=np.complex128)
     power = np.zeros(shape, dtype=np.complex128)
     delay_ref = acquisition_delay(config, ground, ref)
     delay_sec = acquisition_delay(config, ground, sec)
     gap_days = (sec.start_utc - ref.start_utc).total_seconds() / 86400.0
     for chunk in iterate_chunks(config, ground, context.layout, context.fields, oversampling=oversampling):
-        line, sample, phase_ref = deterministic_phase(context, ground, chunk, orbit_ref.true, ref, delay_ref)
-        _, _, phase_sec = deterministic_phase(context, ground, chunk, orbit_sec.true, sec, delay_sec)
-        temporal = temporal_coherence(chunk.gamma_inf, chunk.tau_days, gap_days)
-        accumulate_rows(
-            numerator,
+        line, sample, static_ref = static_phase(context, chunk, orbit_ref.true, delay_ref)
+        _, _, static_sec = static_phase(context, chunk, orbit_sec.true, delay_sec)
+        motion = motion_phase(context, chunk, orbit_ref.true, ref) - motion_phase(
+            context, chunk, orbit_sec.true, sec
+        )
+        temporal = chunk.power * temporal_coherence(chunk.gamma_inf, chunk.tau_days, gap_days)
+        difference = static_ref - static_sec
+        accumulate_rows_many(
+            (numerator, static, power),
             line[:, 0],
             sample,
-            chunk.power * temporal * np.exp(-1j * (phase_ref - phase_sec)),
+            (
+                temporal * np.exp(-1j * (difference + motion)),
+                temporal * np.exp(-1j * difference),
+                chunk.power.astype(np.complex128),
+            ),
             oversampling,
         )
-        accumulate_rows(power, line[:, 0], sample, chunk.power.astype(np.complex128), oversampling)
     sensor = synthetic["sensor"]
     kernels = [
         power_response(oversampling, sensor[f"{axis}_bandwidth_fraction"], sensor["window_coefficient"])
@@ -98,17 +131,20 @@ def expected_interferogram_radar(
     ]
 
     def to_pixels(values: NDArray) -> NDArray:
-        # what each SLC pixel gathers: the power of its impulse response around it
+        # what each SLC pixel gathers: the power of its impulse response around it, computed
+        # on the SLC samples only (each axis decimated right after its convolution)
         for axis, kernel in enumerate(kernels):
-            values = ndimage.convolve1d(values.real, kernel, axis=axis) + 1j * ndimage.convolve1d(
-                values.imag, kernel, axis=axis
+            parts = [ndimage.convolve1d(part, kernel, axis=axis) for part in (values.real, values.imag)]
+            keep = (
+                (slice(None, None, oversampling), slice(None))
+                if axis == 0
+                else (slice(None), slice(None, None, oversampling))
             )
-        return values[::oversampling, ::oversampling]
+            values = parts[0][keep] + 1j * parts[1][keep]
+        return values
 
     noise_power = 10 ** (synthetic["sensor"]["nesz_db"] / 10)
-    signal = to_pixels(power).real
-    expected = to_pixels(numerator)
-    return expected, signal + noise_power
+    return ExpectedSignal(to_pixels(numerator), to_pixels(static), to_pixels(power).real + noise_power)
 
 
 def power_response(
@@ -186,8 +222,7 @@ def contrast_to_clutter(
     peak_phase_rad: float,
     inside: NDArray[np.bool_],
     clutter_rad: NDArray[np.floating],
-    coherence_median: float,
-    looks: float,
+    noise_variance_rad2: float,
 ) -> tuple[float, float]:
     """How far a pattern stands out of the phase of its surroundings: (clutter RMS, ratio).
 
@@ -195,10 +230,9 @@ def contrast_to_clutter(
     (residual topography of the DEM's errors, atmosphere, other signals) over a window of the
     body grown by its equivalent radius (at least ``CLUTTER_MARGIN_MIN_PX``), taken relative
     to its circular mean and with its least-squares plane removed: an observer discounts a
-    ramp across the window, not a bump of the pattern's own scale. The phase noise of the
-    product adds the Cramer-Rao variance of the body's median coherence at ``looks``.
-    The ratio is the peak deformation phase over ``sqrt(clutter_rms^2 + noise variance)``;
-    Rose's criterion for a human observer asks for about 3 to 5.
+    ramp across the window, not a bump of the pattern's own scale. The ratio is the peak
+    deformation phase over ``sqrt(clutter_rms^2 + noise_variance_rad2)``; Rose's criterion for
+    a human observer asks for about 3 to 5.
 
     Parameters
     ----------
@@ -208,10 +242,8 @@ def contrast_to_clutter(
         Pixels of the movement on the product grid.
     clutter_rad
         Wrapped phase without the movement's deformation on the same grid (NaN: no data).
-    coherence_median
-        Median coherence of the signal over the movement.
-    looks
-        Independent looks of a product pixel's phase.
+    noise_variance_rad2
+        Phase noise variance of the product over the movement (its coherence).
 
     Returns
     -------
@@ -219,11 +251,7 @@ def contrast_to_clutter(
         Clutter RMS in radians and the contrast-to-clutter ratio (0 without valid clutter).
     """
     radius_px = max(CLUTTER_MARGIN_MIN_PX, math.ceil(math.sqrt(inside.sum() / math.pi)))
-    rows, cols = np.nonzero(inside)
-    box = (
-        slice(max(rows.min() - radius_px, 0), rows.max() + radius_px + 1),
-        slice(max(cols.min() - radius_px, 0), cols.max() + radius_px + 1),
-    )
+    box = _box_around(inside, radius_px)
     window = ndimage.distance_transform_edt(~inside[box]) <= radius_px
     clutter = clutter_rad[box].astype(np.float64)
     window &= np.isfinite(clutter)
@@ -231,8 +259,58 @@ def contrast_to_clutter(
         return float("nan"), 0.0
     centred = np.angle(np.exp(1j * clutter) * np.conj(np.mean(np.exp(1j * clutter[window]))))
     clutter_rms = float(np.sqrt(np.mean(_plane_residual(centred, window)[window] ** 2)))
-    spread_rad = math.sqrt(clutter_rms**2 + float(phase_noise_variance(coherence_median, looks)))
+    spread_rad = math.sqrt(clutter_rms**2 + noise_variance_rad2)
     return clutter_rms, float(peak_phase_rad / spread_rad) if spread_rad > 0 else math.inf
+
+
+def _box_around(inside: NDArray[np.bool_], margin_px: int) -> tuple[slice, slice]:
+    rows, cols = np.nonzero(inside)
+    return (
+        slice(max(rows.min() - margin_px, 0), rows.max() + margin_px + 1),
+        slice(max(cols.min() - margin_px, 0), cols.max() + margin_px + 1),
+    )
+
+
+def unwrap_guided(wrapped_rad: NDArray[np.floating], guide_rad: NDArray[np.floating]) -> NDArray[np.float64]:
+    """Unwrap a phase with an unwrapped guide it stays within pi of: ``guide + wrap(wrapped - guide)``.
+
+    The product's filter attenuates a pattern's phase but does not change its sign or
+    alias it; for the readable patterns of the truth (90th-percentile gradient at most
+    ``max_gradient_rad_per_px``) the filtered deformation stays within pi of the unfiltered
+    one, which is therefore the guide.
+
+    Examples
+    --------
+    >>> deformation = np.array([0.0, 3.0, 6.0, 9.0])
+    >>> filtered = 0.8 * deformation
+    >>> unwrap_guided(np.angle(np.exp(1j * filtered)), deformation).round(6).tolist()
+    [0.0, 2.4, 4.8, 7.2]
+    """
+    guide = np.asarray(guide_rad, dtype=np.float64)
+    return guide + np.angle(np.exp(1j * (np.asarray(wrapped_rad, dtype=np.float64) - guide)))
+
+
+def visible_extent(
+    shown_rad: NDArray[np.float64], readable: NDArray[np.bool_], threshold_rad: float
+) -> NDArray[np.bool_]:
+    """Where a movement stands out on the product: its ``readable`` pixels whose added phase
+    reaches the threshold, holes filled (an expert outlines a pattern, not its rings)."""
+    extent = readable & (np.abs(np.nan_to_num(shown_rad)) >= threshold_rad)
+    return ndimage.binary_fill_holes(extent)
+
+
+def extent_polygon(extent: NDArray[np.bool_], grid: Grid) -> shapely.Geometry:
+    """Outline of the pixels of an extent (pixel edges), as one (multi)polygon."""
+    shapes = features.shapes(extent.astype(np.uint8), mask=extent, transform=grid.transform, connectivity=4)
+    return shapely.union_all([shapely.geometry.shape(geometry) for geometry, _ in shapes])
+
+
+class PatternPhases(NamedTuple):
+    """What a pair's movements are judged on, on the product grid."""
+
+    shown_rad: NDArray[np.float64]  # phase the deformation adds to what is judged (wrapped or not)
+    clutter_rad: NDArray[np.float64]  # the judged phase without the deformation (NaN: no data)
+    readability: NDArray[np.float32]  # coherence of the signal, whatever its phase pattern
 
 
 def visible_patterns(
@@ -241,75 +319,139 @@ def visible_patterns(
     context: TrackContext,
     pair: Pair,
     grid: Grid,
-    coherence_map: NDArray[np.float32],
-    wrapped_phase_rad: NDArray[np.float32] | None,
+    phases: PatternPhases,
 ) -> gpd.GeoDataFrame:
-    """The movements an expert could map in this pair, with their class.
+    """The movements an expert could map in this pair, with their class and visible outline.
 
-    ``coherence_map`` is the coherence of the signal on the product grid, independent of
-    its phase pattern (the motion's own decorrelation lowers it; its fringes do not).
-    ``wrapped_phase_rad`` is the noise-free wrapped phase of the pair on the same grid; the
-    clutter each pattern is read against is this phase without the deformation. ``None``
-    reads every pattern against phase noise alone (an upper bound, for quick statistics).
+    With ``synthetic.truth.judged_on: product`` a movement is judged on what it adds to the
+    noise-free phase filtered and multilooked as the product is (``phases.shown_rad``,
+    wrapped), against that phase without it (``phases.clutter_rad``) and the product's own
+    phase noise (:func:`massmove.simulate.product_noise.product_phase_noise_variance`); its
+    outline is its visible extent (:func:`visible_extent` at ``extent_contrast`` times the
+    spread of the phase around it). With ``deformation`` (the former rule, for comparison) it
+    is judged on its unfiltered deformation phase against the Cramer-Rao noise of the looks,
+    and outlined whole.
+
+    Classes: ``coherent`` (readable fringes reaching ``min_phase_rad`` and
+    ``min_contrast_to_clutter``), ``faint`` (readable, standing out at
+    ``faint_contrast_to_clutter`` but short of the coherent rule: not learned, scored apart),
+    ``incoherent`` (its own motion decorrelates it or its fringes alias, on ground that
+    otherwise keeps coherence).
     """
     rules = config["synthetic"]["truth"]
+    on_product = rules["judged_on"] == "product"
     multilook = config["interferogram"]["multilook"]
     looks = multilook["azimuth"] * multilook["range"]
     east, north = grid.centres()
     body_id = sample_nearest(ground.grid, ground.movement_id, east, north, fill=0)
-    phase = deformation_phase(ground, context, pair, grid)
-    if wrapped_phase_rad is None:
-        clutter = np.zeros_like(phase)
-    else:
-        clutter = np.angle(np.exp(1j * (wrapped_phase_rad.astype(np.float64) - phase)))
-        clutter[~np.isfinite(wrapped_phase_rad)] = np.nan
-    grad_rows, grad_cols = np.gradient(phase)
+    deformation = deformation_phase(ground, context, pair, grid)
+    grad_rows, grad_cols = np.gradient(deformation)
     gradient = np.hypot(grad_rows, grad_cols)
     background = background_coherence(config, ground, context, pair, grid)
-    extent = shapely.box(*grid.bounds)
+    extent_box = shapely.box(*grid.bounds)
     records = []
+    fates: Counter[tuple[str, str]] = Counter()
     for movement in ground.movements:
         inside = body_id == movement.movement_id
         if inside.sum() < 2:
+            fates[(movement.kind, "outside or under 2 px")] += 1
             continue
-        peak = float(np.max(np.abs(phase[inside])))
+        deformation_peak = float(np.max(np.abs(deformation[inside])))
         gradient_p90 = float(np.percentile(gradient[inside], 90))
-        coherence_median = (
-            float(np.nanmedian(coherence_map[inside])) if np.isfinite(coherence_map[inside]).any() else 0.0
-        )
+        readable_px = phases.readability[inside]
+        coherence_median = float(np.nanmedian(readable_px)) if np.isfinite(readable_px).any() else 0.0
         background_median = float(np.median(background[inside]))
-        if peak < rules["min_phase_rad"] or background_median < rules["min_coherence"]:
+        if background_median < rules["min_coherence"]:
+            fates[(movement.kind, "on decorrelated ground")] += 1  # nothing to see, moving or not
             continue
-        clutter_rms, contrast = contrast_to_clutter(peak, inside, clutter, coherence_median, looks)
         readable = (
             gradient_p90 <= rules["max_gradient_rad_per_px"] and coherence_median >= rules["min_coherence"]
         )
-        if readable and contrast < rules["min_contrast_to_clutter"]:
-            continue  # readable fringes, but lost in the clutter around them: no one maps it
-        outline = movement.outline().intersection(extent)
+        record = {
+            "pair_id": pair.pair_id,
+            "movement_id": movement.movement_id,
+            "kind": movement.kind,
+            "velocity_m_per_yr": movement.velocity_m_per_yr,
+            "deformation_peak_rad": deformation_peak,
+            "gradient_p90_rad_per_px": gradient_p90,
+            "coherence_median": coherence_median,
+            "background_coherence_median": background_median,
+        }
+        body = movement.outline().intersection(extent_box)
+        if not readable:
+            if deformation_peak < rules["min_phase_rad"]:
+                fates[(movement.kind, "too slow")] += 1
+                continue
+            # its motion decorrelates it or aliases: a decorrelated patch of the body's size
+            records.append(
+                {
+                    **record,
+                    "class": "incoherent",
+                    "peak_phase_rad": deformation_peak,
+                    "clutter_rms_rad": np.nan,
+                    "contrast_to_clutter": np.nan,
+                    "extent_share": 1.0,
+                    "area_m2": float(body.area),
+                    "geometry": body,
+                }
+            )
+            continue
+        if on_product:
+            # only where the product keeps the signal can the pattern be seen on it
+            seen = inside & (np.nan_to_num(phases.readability) >= rules["min_coherence"])
+            shown = unwrap_guided(phases.shown_rad, deformation)
+            noise_variance = float(
+                product_phase_noise_variance(
+                    coherence_median, config["interferogram"], config["synthetic"]["sensor"]
+                )
+            )
+        else:
+            seen, shown = inside, phases.shown_rad
+            noise_variance = float(phase_noise_variance(coherence_median, looks))
+        # the peak an observer reads: a high percentile, robust to the odd pixel next to
+        # decorrelated ground where the filter's output is erratic
+        values = np.abs(np.nan_to_num(shown[seen]))
+        peak = float(np.percentile(values, PEAK_PERCENTILE if on_product else 100)) if seen.any() else 0.0
+        clutter_rms, contrast = contrast_to_clutter(peak, inside, phases.clutter_rad, noise_variance)
+        if peak >= rules["min_phase_rad"] and contrast >= rules["min_contrast_to_clutter"]:
+            label = "coherent"
+        elif contrast >= rules["faint_contrast_to_clutter"]:
+            label = "faint"  # it shows, but short of what is mapped with confidence
+        else:
+            fates[(movement.kind, "too slow" if peak < rules["min_phase_rad"] else "lost in clutter")] += 1
+            continue  # no one maps it
+        if on_product:
+            spread = peak / contrast if contrast > 0 else math.inf
+            extent = visible_extent(shown, seen, rules["extent_contrast"] * spread) & inside
+            if extent.sum() < 2:
+                fates[(movement.kind, "extent under 2 px")] += 1
+                continue
+            outline = extent_polygon(extent, grid)
+            share = float(extent.sum() / inside.sum())
+        else:
+            outline, share = body, 1.0
         records.append(
             {
-                "pair_id": pair.pair_id,
-                "movement_id": movement.movement_id,
-                "class": "coherent" if readable else "incoherent",
-                "area_m2": float(outline.area),
-                "velocity_m_per_yr": movement.velocity_m_per_yr,
+                **record,
+                "class": label,
                 "peak_phase_rad": peak,
-                "gradient_p90_rad_per_px": gradient_p90,
-                "coherence_median": coherence_median,
-                "background_coherence_median": background_median,
                 "clutter_rms_rad": clutter_rms,
                 "contrast_to_clutter": contrast,
+                "extent_share": share,
+                "area_m2": float(outline.area),
                 "geometry": outline,
             }
         )
     columns = [
         "pair_id",
         "movement_id",
+        "kind",
         "class",
         "area_m2",
+        "extent_share",
         "velocity_m_per_yr",
         "peak_phase_rad",
+        "deformation_peak_rad",
         "gradient_p90_rad_per_px",
         "coherence_median",
         "background_coherence_median",
@@ -317,8 +459,23 @@ def visible_patterns(
         "contrast_to_clutter",
         "geometry",
     ]
+    fates.update((record["kind"], record["class"]) for record in records)
+    summary = "; ".join(f"{kind} {fate} {n}" for (kind, fate), n in sorted(fates.items()))
+    log.info("%s: movements by kind and fate: %s", pair.pair_id, summary)
     frame = gpd.GeoDataFrame(records, columns=columns, geometry="geometry", crs=grid.crs)
-    return frame.astype({"movement_id": "int64", "class": "str", "pair_id": "str"})
+    return frame.astype({"movement_id": "int64", "class": "str", "kind": "str", "pair_id": "str"})
+
+
+def product_filter(
+    interferogram: NDArray[np.complexfloating], params: Mapping[str, Any]
+) -> NDArray[np.complex128]:
+    """The product's filter and looks on a radar-geometry interferogram (Goldstein, multilook)."""
+    gold = params["goldstein"]
+    looks = (params["multilook"]["azimuth"], params["multilook"]["range"])
+    filtered = goldstein_filter(
+        interferogram, alpha=gold["alpha"], fft_size=gold["fft_size"], window=gold["window"]
+    )
+    return multilook(filtered.astype(np.complex128), looks)
 
 
 def pair_truth(
@@ -330,11 +487,16 @@ def pair_truth(
     dem_m: NDArray[np.float64],
     dem_grid: Grid,
 ) -> PairTruth:
-    """All truth products of one pair."""
+    """All truth products of one pair.
+
+    The truth phase is the noise-free phase as the product shows it: the expected
+    interferogram, flattened with the DEM's model phase, Goldstein-filtered, multilooked and
+    geocoded exactly as the engine does with the data.
+    """
     params = config["interferogram"]
     ref_geom = context.orbits[pair.reference.scene_id].annotated
     sec_geom = context.orbits[pair.secondary.scene_id].annotated
-    expected, power = expected_interferogram_radar(config, ground, context, pair)
+    signal = expected_interferogram_radar(config, ground, context, pair)
     window = (params["coherence_window"]["azimuth"], params["coherence_window"]["range"])
     looks = (params["multilook"]["azimuth"], params["multilook"]["range"])
     line, sample = grid_radar_coordinates(ref_geom, grid, dem_m, dem_grid)
@@ -347,18 +509,28 @@ def pair_truth(
         expanded_bounds(grid.bounds, RADAR_CODING_MARGIN_M),
         params["dem_densify_m"],
     )
-    flattened = expected * np.exp(-1j * np.nan_to_num(model))
+    removed = np.exp(-1j * np.nan_to_num(model))
+    flattened = signal.moving * removed
     # coherence of the expected signal over the product's estimation window and looks
     window_coherence = np.abs(multilook(boxcar(flattened, window), looks)) / multilook(
-        boxcar(power, window), looks
+        boxcar(signal.power, window), looks
     )
     coherence_map = geocode(window_coherence, line, sample, looks).astype(np.float32)
     # the coherence of the signal itself, whatever its phase pattern: what decides whether an
     # expert can read the fringes (dense fringes lower the window estimate, not readability)
-    signal_coherence = multilook(boxcar(np.abs(expected) / power, window), looks)
+    signal_coherence = multilook(boxcar(np.abs(signal.moving) / signal.power, window), looks)
     readability = geocode(signal_coherence, line, sample, looks).astype(np.float32)
-    phase = np.angle(geocode(multilook(flattened, looks), line, sample, looks)).astype(np.float32)
+    shown = geocode(product_filter(flattened, params), line, sample, looks)
+    phase = np.angle(shown).astype(np.float32)
     phase[phase == -np.float32(np.pi)] = np.float32(np.pi)
     phase[~np.isfinite(coherence_map)] = np.nan
-    patterns = visible_patterns(config, ground, context, pair, grid, readability, phase)
+    if config["synthetic"]["truth"]["judged_on"] == "product":
+        static = geocode(product_filter(signal.static * removed, params), line, sample, looks)
+        phases = PatternPhases(np.angle(shown * np.conj(static)), np.angle(static), readability)
+    else:  # the former rule: the unfiltered deformation against the unfiltered phase
+        deformation = deformation_phase(ground, context, pair, grid)
+        unfiltered = np.angle(geocode(multilook(flattened, looks), line, sample, looks))
+        phases = PatternPhases(deformation, np.angle(np.exp(1j * (unfiltered - deformation))), readability)
+    clutter = np.where(np.isfinite(coherence_map), phases.clutter_rad, np.nan)
+    patterns = visible_patterns(config, ground, context, pair, grid, phases._replace(clutter_rad=clutter))
     return PairTruth(phase, np.clip(coherence_map, 0, 1), patterns)
