@@ -1,8 +1,15 @@
 # massmove: Sentinel-1 SLC pairs -> wrapped interferograms -> mapped mass movements.
 # Run from anywhere: snakemake -s PATH/Snakefile --directory RUN [--configfile CFG] --cores N
+import os
+
 from snakemake.utils import min_version
 
 min_version("8.20")
+
+
+# the user's config: config/config.yaml beside this file, then --configfile/--config on top;
+# the schema fills in and validates every key (workflow/rules/common.smk)
+configfile: os.path.join(workflow.basedir, "config", "config.yaml")
 
 
 include: "workflow/rules/common.smk"

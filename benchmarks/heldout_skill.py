@@ -72,7 +72,7 @@ def deformation_truth(scene_dir: Path, pair_id: str, config: Mapping[str, Any]) 
     from massmove.simulate.ground import product_grid, read_ground
     from massmove.simulate.imaging import track_context
     from massmove.simulate.truth import pair_truth
-    from massmove.stages import find_pair
+    from massmove.stages.sources import find_pair
 
     path = scene_dir / f"results/truth_deformation/{pair_id}.gpkg"
     if not path.exists():

@@ -305,15 +305,3 @@ def write_audit(result: AuditResult, out_json: str | Path) -> None:
 def default_cores() -> int:
     """All cores of this machine."""
     return os.cpu_count() or 1
-
-
-def audit_stage(
-    provenance_json: str | Path, out_json: str | Path, *, cores: int, tolerance: Tolerance
-) -> None:
-    """The audit rule: audit, log the report, write it as JSON (also when not reproduced)."""
-    from massmove import logger
-
-    result = audit(provenance_json, cores=cores, tolerance=tolerance)
-    for line in format_report(result).splitlines():
-        logger.info(line)
-    write_audit(result, out_json)

@@ -112,6 +112,17 @@ def validate_config(config: Mapping[str, Any], schema: Mapping[str, Any]) -> Non
     _check_consistency(config)
 
 
+def _check_crs(crs: str) -> None:
+    """The map CRS must be one PROJ knows (checked here, not after hours of processing)."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        CRS.from_user_input(crs)
+    except CRSError:
+        raise ConfigError(f"config key 'crs': {crs!r} is not a CRS PROJ knows (e.g. EPSG:2056)") from None
+
+
 def _check_consistency(config: Mapping[str, Any]) -> None:
     """Checks a JSON schema cannot express."""
     period = config["period"]
@@ -119,10 +130,17 @@ def _check_consistency(config: Mapping[str, Any]) -> None:
         raise ConfigError(
             f"config key 'period.end': {period['end']} is before period.start {period['start']}"
         )
-    if config["source"] == "synthetic" and config["interferogram"]["engine"] != "builtin":
+    engine = config["interferogram"]["engine"]
+    if config["source"] == "synthetic" and engine != "builtin":
         raise ConfigError(
             "config key 'interferogram.engine': the synthetic source is processed by the builtin engine"
         )
+    if config["source"] == "asf" and engine == "builtin":
+        raise ConfigError(
+            "config key 'interferogram.engine': the builtin engine processes synthetic SLC stores only; "
+            "with source asf use snap, or none to acquire the data without interferograms"
+        )
+    _check_crs(config["crs"])
     terrain = config["synthetic"]["terrain"]
     if terrain["elevation_max_m"] <= terrain["elevation_min_m"]:
         raise ConfigError("config key 'synthetic.terrain.elevation_max_m': must exceed elevation_min_m")

@@ -22,8 +22,8 @@ from typing import Any
 
 from massmove import __version__
 from massmove.config import config_digest
-from massmove.io.atomic import write_json
 from massmove.io.digest import file_hexdigest
+from massmove.settings import STAGE_KEYS, select, settings_digest
 
 PROVENANCE_FORMAT = 1
 # The trees of a run whose files are inputs or products.
@@ -237,6 +237,13 @@ def build_provenance(config: Mapping[str, Any], run_dir: str | Path, snakefile: 
         "run_dir": str(run_dir),
         "config_digest": config_digest(config),
         "config": json.loads(json.dumps(config, default=str)),
+        # the digest each stage's settings have under this config (the settings_digest tag of
+        # the products it made): an audit can tell which products another config would change
+        "settings_digests": {
+            stage: settings_digest(select(config, keys))
+            for stage, keys in STAGE_KEYS.items()
+            if stage != "provenance"
+        },
         "massmove_version": __version__,
         "versions": software_versions(),
         "snap_versions": _snap_versions(run_dir, config),
@@ -260,12 +267,3 @@ def _snap_versions(run_dir: Path, config: Mapping[str, Any]) -> list[str]:
         with rasterio.open(tif) as src:
             found.add(src.tags().get("engine_version", "unknown"))
     return sorted(found)
-
-
-def write_provenance(
-    config: Mapping[str, Any], run_dir: str | Path, snakefile: str | Path, out_json: str | Path
-) -> dict[str, Any]:
-    """Build the record and write it atomically to ``out_json``; return it."""
-    record = build_provenance(config, run_dir, snakefile)
-    write_json(out_json, record, indent=2)
-    return record

@@ -46,8 +46,15 @@ def test_provenance_records_config_versions_seeds_and_every_file(tiny_run):
     training_product = f"resources/training/seed{training_seed}/interferograms/D066_20180801_20180813.tif"
     assert training_product in record["inputs"]
     assert record["config_digest"] == config_digest(record["config"])
-    with rasterio.open(tiny_run / "results/interferograms/A088_20180801_20180813.tif") as src:
-        assert src.tags()["config_digest"] == record["config_digest"]
+    # every product carries the digest of the settings of the stage that made it
+    for product, stage in (
+        ("results/interferograms/A088_20180801_20180813.tif", "interferogram"),
+        ("results/likelihood/A088_20180801_20180813.tif", "segment:ensemble"),
+        ("results/baseline/likelihood/A088_20180801_20180813.tif", "segment:baseline"),
+        ("results/truth/A088_20180801_20180813_phase.tif", "simulate_truth"),
+    ):
+        with rasterio.open(tiny_run / product) as src:
+            assert src.tags()["settings_digest"] == record["settings_digests"][stage], product
     seeds = {
         "synthetic_seed": TINY["synthetic"]["seed"],
         "train_seed": 1,

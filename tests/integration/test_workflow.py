@@ -33,7 +33,7 @@ CONTRACT_TAGS = {
     "incidence_deg",
     "engine",
     "engine_version",
-    "config_digest",
+    "settings_digest",
 }
 
 
@@ -55,15 +55,12 @@ def test_default_dry_run_lists_every_job(tmp_path):
         "training_scene": 1,
         "train": 5,
         "calibrate": 1,
-        "segment": 4,
-        "vectorise": 4,
+        # one set of rules for both detectors: the ensemble's 4 pairs and the baseline's 4
+        "segment": 8,
+        "vectorise": 8,
         "merge_detections": 1,
-        "evaluate_pair": 4,
-        "evaluation": 1,
-        "baseline_segment": 4,
-        "baseline_vectorise": 4,
-        "baseline_evaluate_pair": 4,
-        "baseline_evaluation": 1,
+        "evaluate_pair": 8,
+        "evaluation": 2,
         "provenance": 1,
         "report": 1,
         "all": 1,
@@ -217,7 +214,8 @@ def test_operators_ensemble_skips_training(tiny_run, tmp_path):
     config = {**TINY, "model": {"ensemble_size": 2, "checkpoints": members}}
     (tmp_path / "ops.yaml").write_text(yaml.safe_dump(config))
     counts = job_counts(snakemake(tmp_path, "--configfile", str(tmp_path / "ops.yaml"), "-n").stdout)
-    assert "train" not in counts and "training_scene" not in counts and counts["segment"] == 2
+    # 2 pairs segmented by the operators' members and by the baseline beside them
+    assert "train" not in counts and "training_scene" not in counts and counts["segment"] == 4
 
 
 @pytest.mark.slow

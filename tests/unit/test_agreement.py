@@ -12,7 +12,9 @@ import yaml
 
 from massmove.config import resolve_config
 from massmove.errors import InputError
-from massmove.evaluate.agreement import agreement_stage, area_iou, pairwise_agreement, read_annotations
+from massmove.evaluate.agreement import area_iou, pairwise_agreement, read_annotations
+from massmove.settings import StageSettings
+from massmove.stages.evaluate import agreement_stage
 from tests.runs import snakemake
 
 X0, Y0 = 2_600_000.0, 1_120_000.0
@@ -64,7 +66,8 @@ def test_pairwise_iou_equals_hand_computed_values(sets):
 
 
 def test_agreement_stage_writes_the_table_means_and_heatmap(sets, tmp_path):
-    config = resolve_config({"agreement": {"annotations": {k: str(v) for k, v in sets.items()}}})
+    full = resolve_config({"agreement": {"annotations": {k: str(v) for k, v in sets.items()}}})
+    config = StageSettings.from_config("agreement", full)
     table, heatmap = tmp_path / "agreement.csv", tmp_path / "agreement.png"
     agreement_stage(config, sets, table, heatmap)
     with table.open() as handle:

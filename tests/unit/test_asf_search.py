@@ -15,7 +15,8 @@ from massmove.config import load_yaml, resolve_config
 from massmove.errors import InputError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "asf"
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "asf" / "Fairbanks_SLC.yml"
+# one real CMR record, from asf-search's test resources (BSD-3-Clause, LICENSE-asf_search.txt)
+REAL_RECORD = Path(__file__).resolve().parents[1] / "fixtures" / "asf" / "Fairbanks_SLC.yml"
 
 
 def valais_config(response: Path, **overrides) -> dict:
@@ -54,9 +55,7 @@ def write_outputs(outcome, directory: Path) -> None:
 
 
 def test_the_shared_real_record_parses():
-    if not SHARED.is_file():
-        pytest.skip("shared fixtures not beside the checkout")
-    (record,) = load_response(SHARED)
+    (record,) = load_response(REAL_RECORD)
     assert record.scene_id == "S1B_IW_SLC__1SDV_20210102T032031_20210102T032058_024970_02F8C3_C081"
     assert (record.relative_orbit, record.direction, record.processing_level) == (94, "ascending", "SLC")
     assert record.size_bytes == 4193723581 and record.md5 == "6dd7f6a56ed98ba7037dfeb833217d5b"

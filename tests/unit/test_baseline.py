@@ -9,12 +9,14 @@ import rasterio
 
 from massmove.config import resolve_config
 from massmove.detect.baseline import BaselineDetector
+from massmove.detector import Detector
 from massmove.insar.fringes import fringe_rate
 from massmove.io.raster_io import write_cog
 from massmove.model.channels import product_channels
 from massmove.model.infer import likelihood_of_block
-from massmove.model.stages import segment_stage
 from massmove.raster import Grid
+from massmove.settings import StageSettings
+from massmove.stages.model import segment_stage
 
 PATCH = 64
 CENTRE = (70, 90)
@@ -48,7 +50,7 @@ def test_fringe_rate_of_a_plane_is_its_gradient_across_the_seam():
 def test_baseline_finds_the_local_fringes_not_the_ramp_nor_the_decorrelated_strip():
     phase, coherence = scene()
     likelihood = likelihood_of_block(
-        np.stack([phase, coherence]), ensemble=detector(), stride_px=32, batch_size=4
+        np.stack([phase, coherence]), detector=detector(), stride_px=32, batch_size=4
     )
     mean, spread = likelihood
     ring = (slice(CENTRE[0] - 9, CENTRE[0] + 10), slice(CENTRE[1] - 9, CENTRE[1] + 10))
@@ -58,7 +60,7 @@ def test_baseline_finds_the_local_fringes_not_the_ramp_nor_the_decorrelated_stri
     np.testing.assert_array_equal(spread[np.isfinite(spread)], 0.0)
     # a higher excess threshold detects less (monotone rule)
     strict = likelihood_of_block(
-        np.stack([phase, coherence]), ensemble=detector(excess_rad_per_px=0.6), stride_px=32, batch_size=4
+        np.stack([phase, coherence]), detector=detector(excess_rad_per_px=0.6), stride_px=32, batch_size=4
     )[0]
     assert np.nansum(strict >= 0.5) < np.nansum(mean >= 0.5)
 
@@ -67,7 +69,11 @@ def test_predict_reads_the_normalised_channels_of_any_patch():
     phase, coherence = scene()
     stack, _ = product_channels(phase, coherence, ["cos_phase", "sin_phase", "coherence"])
     window = (slice(CENTRE[0] - 32, CENTRE[0] + 32), slice(CENTRE[1] - 32, CENTRE[1] + 32))
-    mean, spread = detector().predict(stack[(slice(None), *window)][None])
+    baseline = detector()
+    # the baseline is a Detector with its own identity and no calibration (no fake members)
+    assert isinstance(baseline, Detector) and baseline.calibrated_detection() is None
+    assert baseline.identity()["detector"] == "baseline" and baseline.precision == "float64"
+    mean, spread = baseline.predict(stack[(slice(None), *window)][None])
     assert mean.shape == spread.shape == (1, PATCH, PATCH)
     assert mean[0, 28:36, 28:36].mean() > 0.5 and mean[0, :4, :4].max() < 0.5
 
@@ -86,7 +92,8 @@ def test_baseline_likelihood_product_through_the_segment_stage(tmp_path, chunk_p
         }
     )
     out = tmp_path / f"likelihood_{chunk_px}.tif"
-    segment_stage(config, product, [], out, threads=2)
+    settings = StageSettings.from_config("segment:baseline", config)
+    segment_stage(settings, product, [], out, detector="baseline", threads=2)
     with rasterio.open(out) as src:
         mean, spread = src.read()
         tags = src.tags()
@@ -94,7 +101,7 @@ def test_baseline_likelihood_product_through_the_segment_stage(tmp_path, chunk_p
     assert tags["window_px"] == "5" and "checkpoint_digests" not in tags
     expected = likelihood_of_block(
         np.pad(np.stack([phase, coherence]), ((0, 0), (32, 32), (32, 32)), constant_values=np.nan),
-        ensemble=detector(),
+        detector=detector(),
         stride_px=32,
         batch_size=7,
     )[:, 32:-32, 32:-32]

@@ -52,6 +52,8 @@ def test_every_schema_key_is_typed_described_and_defaulted(repo):
         ({"interferogram": {"goldstein": {"alpha": 2}}}, "config key 'interferogram.goldstein.alpha'"),
         ({"period": {"start": "2018-09-01", "end": "2018-08-01"}}, "config key 'period.end'"),
         ({"foo": 1}, "config key 'foo': unknown key"),
+        ({"crs": "EPSG:999999"}, "config key 'crs': 'EPSG:999999' is not a CRS PROJ knows"),
+        ({"source": "asf"}, "config key 'interferogram.engine': the builtin engine processes synthetic"),
     ],
 )
 def test_bad_config_names_the_key_in_one_line(override, expected):

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from massmove.detector import Detector
 from massmove.errors import CorruptInputError, InputError
 from massmove.io.raster_io import write_cog
 from massmove.model.augment import augment_batch
@@ -209,15 +210,22 @@ def test_blend_window_is_a_partition_of_unity_at_half_stride():
 def test_tiled_likelihood_does_not_depend_on_the_chunking(member_dir):
     network, record = load_member(member_dir, channels=CHANNELS, patch_px=64)
     ensemble = Ensemble([network, network], [record, record], CHANNELS, 64, torch.device("cpu"), None)
+    # the ensemble is a Detector: what tiling, blending and the product tags see
+    assert isinstance(ensemble, Detector) and ensemble.precision == "float32"
+    assert ensemble.identity() == {
+        "detector": "ensemble",
+        "members": 2,
+        "checkpoint_digests": f"{record['weights_sha256']},{record['weights_sha256']}",
+    }
     rng = np.random.default_rng(1)
     phase = np.angle(np.exp(1j * rng.normal(0, 2, (2 * 32 + 128, 2 * 32 + 128)))).astype(np.float32)
     coherence = rng.uniform(0, 1, phase.shape).astype(np.float32)
     phase[40:50, 100:120] = np.nan
     block = np.stack([phase, coherence])
-    whole = likelihood_of_block(block, ensemble=ensemble, stride_px=32, batch_size=7)
+    whole = likelihood_of_block(block, detector=ensemble, stride_px=32, batch_size=7)
     # the same core (pixels 32..160) computed as two halves, each with its own 32 px halo
-    top = likelihood_of_block(block[:, : 32 + 64 + 32], ensemble=ensemble, stride_px=32, batch_size=3)
-    bottom = likelihood_of_block(block[:, 64:], ensemble=ensemble, stride_px=32, batch_size=5)
+    top = likelihood_of_block(block[:, : 32 + 64 + 32], detector=ensemble, stride_px=32, batch_size=3)
+    bottom = likelihood_of_block(block[:, 64:], detector=ensemble, stride_px=32, batch_size=5)
     stitched = np.concatenate([top[:, 32:96], bottom[:, 32:96]], axis=1)
     np.testing.assert_allclose(stitched, whole[:, 32:160], atol=1e-5)
     assert np.isnan(whole[0, 40:50, 100:120]).all() and np.isfinite(whole[0, 32:40]).all()

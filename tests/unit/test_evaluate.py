@@ -13,10 +13,10 @@ from sklearn.metrics import f1_score, jaccard_score, precision_score, recall_sco
 
 from massmove.errors import InputError
 from massmove.evaluate.pair import evaluate_pair, pool_evaluations
-from massmove.evaluate.stages import evaluate_pair_stage, evaluation_stage
 from massmove.io.labels import rasterise_labels
 from massmove.io.raster_io import write_cog
 from massmove.raster import Grid
+from massmove.stages.evaluate import evaluate_pair_stage, evaluation_stage
 
 CRS = "EPSG:2056"
 X0, Y0, PIXEL_M = 2_600_000.0, 1_100_000.0, 10.0

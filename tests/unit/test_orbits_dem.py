@@ -122,7 +122,12 @@ def test_dem_from_loopback_tiles(tmp_path):
             if "E006" not in name:  # the western tile is missing: skipped, like a sea tile
                 server.files[name] = tile_bytes(name, tmp_path)
         config = resolve_config(
-            {"source": "asf", "posting_m": 50.0, "dem": {"tile_url": server.url + "/ok/{tile}"}}
+            {
+                "source": "asf",
+                "interferogram": {"engine": "none"},
+                "posting_m": 50.0,
+                "dem": {"tile_url": server.url + "/ok/{tile}"},
+            }
         )
         used = fetch_dem(aoi, config, tmp_path / "dem.tif", tmp_path / "tiles")
     assert used == [
@@ -142,6 +147,7 @@ def test_own_dem_skips_the_download(tmp_path):
     config = resolve_config(
         {
             "source": "asf",
+            "interferogram": {"engine": "none"},
             "posting_m": 100.0,
             "dem": {"path": str(own), "tile_url": "http://127.0.0.1:9/{tile}"},
         }

@@ -119,3 +119,30 @@ def test_store_rewrite_replaces_previous(tmp_path, geometry, slc):
     assert scene.metadata["scene_id"] == "b"
     np.testing.assert_array_equal(scene.slc, slc * 2)
     shutil.rmtree(path)
+
+
+def test_vectors_without_a_crs_are_refused_everywhere(tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    from massmove.evaluate.agreement import read_annotations
+    from massmove.io.labels import rasterise_labels, read_labels
+    from massmove.io.vector import read_vector
+
+    frame = gpd.GeoDataFrame({"class": ["coherent"]}, geometry=[shapely.box(0, 0, 100, 100)])
+    with pytest.warns(UserWarning, match="'crs' was not provided"):
+        frame.to_file(tmp_path / "labels.shp")  # a Shapefile without .prj: no CRS
+    placed = frame.set_crs("EPSG:2056")
+    placed.to_file(tmp_path / "placed.gpkg")
+    for read in (
+        lambda p: read_vector(p, what="label polygons"),
+        lambda p: read_labels(p, label_class="coherent"),
+        lambda p: read_annotations(p, crs="EPSG:2056", class_column="class", default_class="coherent"),
+    ):
+        with pytest.raises(InputError, match=r"labels\.shp: .* without a CRS"):
+            read(tmp_path / "labels.shp")
+        assert len(read(tmp_path / "placed.gpkg")) == 1
+    grid = Grid(0, 100, 10.0, 10, 10, "EPSG:2056")
+    assert int(rasterise_labels(placed, grid).sum()) == 100
+    with pytest.raises(InputError, match="without a CRS"):
+        rasterise_labels(frame, grid)

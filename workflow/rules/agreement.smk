@@ -22,6 +22,6 @@ rule agreement:
         mem_mb=2000,
         runtime=10,
     params:
-        agreement=lookup(dpath="agreement", within=config),
+        settings=settings_of("agreement"),
     script:
         "../scripts/agreement.py"

@@ -5,9 +5,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from massmove.config import config_digest, primary_detector, resolve_config
+from massmove.config import primary_detector, resolve_config
 from massmove.errors import MassmoveError
-from massmove.pairs import synthetic_acquisitions, synthetic_pairs
+from massmove.pairs import synthetic_pairs
+from massmove.settings import stage_params
 
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -17,7 +18,6 @@ except MassmoveError as err:
     sys.exit(f"massmove: error: {err}")
 config.clear()
 config.update(_resolved)
-CONFIG_DIGEST = config_digest(config)
 # the detector of results/likelihood: the learned ensemble, or the classical baseline alone
 PRIMARY_DETECTOR = primary_detector(config)
 
@@ -57,6 +57,30 @@ wildcard_constraints:
     seed=r"\d+",
     fold=r"\d+",
     scene=r"SYN_[AD]\d{3}_\d{8}T\d{6}|S1[ABCD]_IW_SLC__1S\w+",
+    # the results tree of a detector: results/ for the run's primary detector, results/baseline
+    # for the classical baseline beside the ensemble
+    tree=r"results(/baseline)?",
+
+
+def settings_of(stage):
+    """``params.settings`` of a rule: the config keys its stage reads, and nothing else
+    (massmove.settings.STAGE_KEYS); a changed key reruns exactly the jobs that read it."""
+    return stage_params(config, stage)
+
+
+def detector_of(wildcards):
+    """The detector of a results tree: the baseline under results/baseline, else the run's."""
+    return "baseline" if wildcards.tree == "results/baseline" else PRIMARY_DETECTOR
+
+
+def detector_settings_of(stage):
+    """``params.settings`` of a rule whose stage reads what its detector needs."""
+    return lambda wildcards: stage_params(config, f"{stage}:{detector_of(wildcards)}")
+
+
+def get_detector_members(wildcards):
+    """The ensemble's members for the ensemble's tree; nothing for the baseline."""
+    return get_ensemble(wildcards) if detector_of(wildcards) == "ensemble" else []
 
 
 def get_asf_scenes():
@@ -266,15 +290,10 @@ def get_report_inputs(wildcards):
 
 
 def get_pair_detections(wildcards):
-    """Detections of every pair."""
-    return expand("results/detections/{pair}.gpkg", pair=get_run_pairs())
+    """Detections of every pair in the detector's tree."""
+    return expand("{tree}/detections/{pair}.gpkg", tree=wildcards.tree, pair=get_run_pairs())
 
 
 def get_pair_evaluations(wildcards):
-    """Evaluation records of every pair."""
-    return expand("results/evaluation/{pair}.json", pair=get_run_pairs())
-
-
-def get_pair_baseline_evaluations(wildcards):
-    """The baseline's evaluation records of every pair."""
-    return expand("results/baseline/evaluation/{pair}.json", pair=get_run_pairs())
+    """Evaluation records of every pair in the detector's tree."""
+    return expand("{tree}/evaluation/{pair}.json", tree=wildcards.tree, pair=get_run_pairs())

@@ -1,15 +1,16 @@
-# Detections: polygons per pair, merged across pairs and viewing geometries.
+# Detections: polygons per pair (of either detector's likelihood), merged across pairs and
+# viewing geometries.
 
 
 rule vectorise:
     input:
-        likelihood="results/likelihood/{pair}.tif",
+        likelihood="{tree}/likelihood/{pair}.tif",
     output:
-        detections="results/detections/{pair}.gpkg",
+        detections="{tree}/detections/{pair}.gpkg",
     log:
-        "logs/vectorise/{pair}.log",
+        "logs/vectorise/{tree}/{pair}.log",
     benchmark:
-        "results/benchmarks/vectorise/{pair}.tsv"
+        "results/benchmarks/vectorise/{tree}/{pair}.tsv"
     conda:
         "../../envs/core.yaml"
     threads: 1
@@ -17,28 +18,7 @@ rule vectorise:
         mem_mb=2000,
         runtime=10,
     params:
-        detection=lookup(dpath="detection", within=config),
-    script:
-        "../scripts/vectorise.py"
-
-
-rule baseline_vectorise:
-    input:
-        likelihood="results/baseline/likelihood/{pair}.tif",
-    output:
-        detections="results/baseline/detections/{pair}.gpkg",
-    log:
-        "logs/baseline_vectorise/{pair}.log",
-    benchmark:
-        "results/benchmarks/baseline_vectorise/{pair}.tsv"
-    conda:
-        "../../envs/core.yaml"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    params:
-        detection=lookup(dpath="detection", within=config),
+        settings=settings_of("vectorise"),
     script:
         "../scripts/vectorise.py"
 
@@ -47,11 +27,11 @@ rule merge_detections:
     input:
         detections=get_pair_detections,
     output:
-        merged="results/detections.gpkg",
+        merged="{tree}/detections.gpkg",
     log:
-        "logs/merge_detections/merge_detections.log",
+        "logs/merge_detections/{tree}/merge_detections.log",
     benchmark:
-        "results/benchmarks/merge_detections/merge_detections.tsv"
+        "results/benchmarks/merge_detections/{tree}/merge_detections.tsv"
     conda:
         "../../envs/core.yaml"
     threads: 1
@@ -59,6 +39,6 @@ rule merge_detections:
         mem_mb=2000,
         runtime=10,
     params:
-        crs=lookup(dpath="crs", within=config),
+        settings=settings_of("merge_detections"),
     script:
         "../scripts/merge_detections.py"

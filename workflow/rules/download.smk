@@ -18,7 +18,7 @@ rule download:
         runtime=120,
         asf_connections=1,
     params:
-        download=lookup(dpath="download", within=config),
+        settings=settings_of("download"),
     script:
         "../scripts/download.py"
 
@@ -41,7 +41,7 @@ rule orbit:
         runtime=20,
         asf_connections=1,
     params:
-        orbits=lookup(dpath="orbits", within=config),
+        settings=settings_of("orbit"),
     script:
         "../scripts/orbit.py"
 
@@ -62,9 +62,6 @@ rule dem:
         runtime=60,
         asf_connections=1,
     params:
-        aoi=lookup(dpath="aoi", within=config),
-        dem=lookup(dpath="dem", within=config),
-        crs=lookup(dpath="crs", within=config),
-        posting_m=lookup(dpath="posting_m", within=config),
+        settings=settings_of("dem"),
     script:
         "../scripts/dem.py"

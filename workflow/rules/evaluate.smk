@@ -1,17 +1,18 @@
-# Evaluation: every pair's detections and likelihood against reference polygons, then pooled.
+# Evaluation: every pair's detections and likelihood against reference polygons, then pooled
+# (for each detector of the run).
 
 
 rule evaluate_pair:
     input:
-        detections="results/detections/{pair}.gpkg",
-        likelihood="results/likelihood/{pair}.tif",
+        detections="{tree}/detections/{pair}.gpkg",
+        likelihood="{tree}/likelihood/{pair}.tif",
         reference=get_reference,
     output:
-        evaluation="results/evaluation/{pair}.json",
+        evaluation="{tree}/evaluation/{pair}.json",
     log:
-        "logs/evaluate_pair/{pair}.log",
+        "logs/evaluate_pair/{tree}/{pair}.log",
     benchmark:
-        "results/benchmarks/evaluate_pair/{pair}.tsv"
+        "results/benchmarks/evaluate_pair/{tree}/{pair}.tsv"
     conda:
         "../../envs/core.yaml"
     threads: 1
@@ -19,8 +20,7 @@ rule evaluate_pair:
         mem_mb=2000,
         runtime=10,
     params:
-        evaluation=lookup(dpath="evaluation", within=config),
-        threshold=lookup(dpath="detection/threshold", within=config),
+        settings=settings_of("evaluate_pair"),
     script:
         "../scripts/evaluate_pair.py"
 
@@ -29,11 +29,11 @@ rule evaluation:
     input:
         pairs=get_pair_evaluations,
     output:
-        evaluation="results/evaluation.json",
+        evaluation="{tree}/evaluation.json",
     log:
-        "logs/evaluation/evaluation.log",
+        "logs/evaluation/{tree}/evaluation.log",
     benchmark:
-        "results/benchmarks/evaluation/evaluation.tsv"
+        "results/benchmarks/evaluation/{tree}/evaluation.tsv"
     conda:
         "../../envs/core.yaml"
     threads: 1
@@ -41,51 +41,6 @@ rule evaluation:
         mem_mb=1000,
         runtime=10,
     params:
-        evaluation=lookup(dpath="evaluation", within=config),
-    script:
-        "../scripts/evaluation.py"
-
-
-rule baseline_evaluate_pair:
-    input:
-        detections="results/baseline/detections/{pair}.gpkg",
-        likelihood="results/baseline/likelihood/{pair}.tif",
-        reference=get_reference,
-    output:
-        evaluation="results/baseline/evaluation/{pair}.json",
-    log:
-        "logs/baseline_evaluate_pair/{pair}.log",
-    benchmark:
-        "results/benchmarks/baseline_evaluate_pair/{pair}.tsv"
-    conda:
-        "../../envs/core.yaml"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    params:
-        evaluation=lookup(dpath="evaluation", within=config),
-        threshold=lookup(dpath="detection/threshold", within=config),
-    script:
-        "../scripts/evaluate_pair.py"
-
-
-rule baseline_evaluation:
-    input:
-        pairs=get_pair_baseline_evaluations,
-    output:
-        evaluation="results/baseline/evaluation.json",
-    log:
-        "logs/baseline_evaluation/baseline_evaluation.log",
-    benchmark:
-        "results/benchmarks/baseline_evaluation/baseline_evaluation.tsv"
-    conda:
-        "../../envs/core.yaml"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=10,
-    params:
-        evaluation=lookup(dpath="evaluation", within=config),
+        settings=settings_of("evaluation"),
     script:
         "../scripts/evaluation.py"

@@ -19,8 +19,6 @@ rule interferogram:
         mem_mb=4000,
         runtime=20,
     params:
-        interferogram=lookup(dpath="interferogram", within=config),
-        posting_m=lookup(dpath="posting_m", within=config),
-        crs=lookup(dpath="crs", within=config),
+        settings=settings_of("interferogram"),
     script:
         "../scripts/interferogram.py"

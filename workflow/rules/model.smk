@@ -15,8 +15,7 @@ rule training_scene:
         mem_mb=6000,
         runtime=30,
     params:
-        synthetic=lookup(dpath="synthetic", within=config),
-        interferogram=lookup(dpath="interferogram", within=config),
+        settings=settings_of("training_scene"),
     script:
         "../scripts/training_scene.py"
 
@@ -39,8 +38,7 @@ rule train:
         mem_mb=4000,
         runtime=120,
     params:
-        model=lookup(dpath="model", within=config),
-        train=lookup(dpath="train", within=config),
+        settings=settings_of("train"),
     script:
         "../scripts/train.py"
 
@@ -66,10 +64,7 @@ rule calibrate:
         mem_mb=3000,
         runtime=30,
     params:
-        calibration=lookup(dpath="train/calibration", within=config),
-        iou_threshold=lookup(dpath="evaluation/iou_threshold", within=config),
-        labelled=lookup(dpath="train/labelled", within=config),
-        label_class=lookup(dpath="train/label_class", within=config),
+        settings=settings_of("calibrate"),
     script:
         "../scripts/calibrate.py"
 
@@ -77,47 +72,24 @@ rule calibrate:
 rule segment:
     input:
         product="results/interferograms/{pair}.tif",
-        members=get_ensemble,
+        members=get_detector_members,
     output:
-        likelihood="results/likelihood/{pair}.tif",
+        likelihood="{tree}/likelihood/{pair}.tif",
     log:
-        "logs/segment/{pair}.log",
+        "logs/segment/{tree}/{pair}.log",
     benchmark:
-        "results/benchmarks/segment/{pair}.tsv"
+        "results/benchmarks/segment/{tree}/{pair}.tsv"
     conda:
         "../../envs/torch.yaml"
     threads: 1
     resources:
         mem_mb=3000,
         runtime=30,
+        # the ensemble's inference asks for a GPU where the executor schedules them (SLURM);
+        # the baseline's rules run on the CPU
+        gpu=lambda wildcards: int(detector_of(wildcards) == "ensemble"),
     params:
-        model=lookup(dpath="model", within=config),
-        segment=lookup(dpath="segment", within=config),
-        detection=lookup(dpath="detection", within=config),
-        detector=PRIMARY_DETECTOR,
-    script:
-        "../scripts/segment.py"
-
-
-rule baseline_segment:
-    input:
-        product="results/interferograms/{pair}.tif",
-    output:
-        likelihood="results/baseline/likelihood/{pair}.tif",
-    log:
-        "logs/baseline_segment/{pair}.log",
-    benchmark:
-        "results/benchmarks/baseline_segment/{pair}.tsv"
-    conda:
-        "../../envs/torch.yaml"
-    threads: 1
-    resources:
-        mem_mb=3000,
-        runtime=30,
-    params:
-        baseline=lookup(dpath="model/baseline", within=config),
-        segment=lookup(dpath="segment", within=config),
-        detection=lookup(dpath="detection", within=config),
-        detector="baseline",
+        settings=detector_settings_of("segment"),
+        detector=detector_of,
     script:
         "../scripts/segment.py"

@@ -17,7 +17,7 @@ rule provenance:
         mem_mb=1000,
         runtime=30,
     params:
-        config_digest=CONFIG_DIGEST,
+        settings=settings_of("provenance"),
         snakefile=workflow.main_snakefile,
     script:
         "../scripts/provenance.py"
@@ -39,6 +39,6 @@ rule audit:
         mem_mb=20000,
         runtime=600,
     params:
-        float_atol=lookup(dpath="audit/float_atol", within=config),
+        settings=settings_of("audit"),
     script:
         "../scripts/audit.py"

@@ -22,7 +22,7 @@ rule report:
         mem_mb=3000,
         runtime=15,
     params:
-        evaluation=lookup(dpath="evaluation", within=config),
+        settings=settings_of("report"),
         benchmark_dir="results/benchmarks",
     script:
         "../scripts/report.py"

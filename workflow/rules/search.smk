@@ -18,10 +18,6 @@ checkpoint search:
         mem_mb=1000,
         runtime=15,
     params:
-        aoi=lookup(dpath="aoi", within=config),
-        tracks=lookup(dpath="tracks", within=config),
-        baselines_days=lookup(dpath="baselines_days", within=config),
-        period=lookup(dpath="period", within=config),
-        search=lookup(dpath="search", within=config),
+        settings=settings_of("search"),
     script:
         "../scripts/search.py"

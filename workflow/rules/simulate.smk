@@ -15,9 +15,7 @@ rule pair_table:
         mem_mb=500,
         runtime=5,
     params:
-        tracks=lookup(dpath="tracks", within=config),
-        baselines_days=lookup(dpath="baselines_days", within=config),
-        period=lookup(dpath="period", within=config),
+        settings=settings_of("pair_table"),
     script:
         "../scripts/pair_table.py"
 
@@ -38,8 +36,7 @@ rule simulate_ground:
         mem_mb=4000,
         runtime=20,
     params:
-        synthetic=lookup(dpath="synthetic", within=config),
-        crs=lookup(dpath="crs", within=config),
+        settings=settings_of("simulate_ground"),
     script:
         "../scripts/simulate_ground.py"
 
@@ -60,9 +57,7 @@ rule simulate:
         mem_mb=6000,
         runtime=30,
     params:
-        synthetic=lookup(dpath="synthetic", within=config),
-        period=lookup(dpath="period", within=config),
-        crs=lookup(dpath="crs", within=config),
+        settings=settings_of("simulate"),
     script:
         "../scripts/simulate.py"
 
@@ -85,8 +80,6 @@ rule simulate_truth:
         mem_mb=6000,
         runtime=30,
     params:
-        synthetic=lookup(dpath="synthetic", within=config),
-        interferogram=lookup(dpath="interferogram", within=config),
-        posting_m=lookup(dpath="posting_m", within=config),
+        settings=settings_of("simulate_truth"),
     script:
         "../scripts/simulate_truth.py"

@@ -21,9 +21,8 @@ rule snap_graph:
         mem_mb=1000,
         runtime=10,
     params:
+        settings=settings_of("snap_graph"),
         output_stem="results/snap/{pair}/snap_output",
-        snap=lookup(dpath="snap", within=config),
-        interferogram=lookup(dpath="interferogram", within=config),
     script:
         "../scripts/snap_graph.py"
 
@@ -50,6 +49,6 @@ rule interferogram:
         mem_mb=16000,
         runtime=240,
     params:
-        snap=lookup(dpath="snap", within=config),
+        settings=settings_of("snap_interferogram"),
     script:
         "../scripts/snap_interferogram.py"

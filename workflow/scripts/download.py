@@ -1,11 +1,12 @@
 """Snakemake adapter: download and verify one SLC."""
 
 from massmove.logs import script_logging
-from massmove.stages import download_stage
+from massmove.settings import StageSettings
+from massmove.stages.sources import download_stage
 
 with script_logging(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
     download_stage(
-        snakemake.config,  # noqa: F821
+        StageSettings.from_rule(snakemake.params.settings),  # noqa: F821
         snakemake.wildcards.scene,  # noqa: F821
         snakemake.input.scenes,  # noqa: F821
         snakemake.output.slc,  # noqa: F821

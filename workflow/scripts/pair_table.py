@@ -1,7 +1,8 @@
 """Snakemake adapter: write the pair table."""
 
 from massmove.logs import script_logging
-from massmove.stages import pairs_stage
+from massmove.settings import StageSettings
+from massmove.stages.sources import pairs_stage
 
 with script_logging(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
-    pairs_stage(snakemake.config, snakemake.output.pairs)  # noqa: F821
+    pairs_stage(StageSettings.from_rule(snakemake.params.settings), snakemake.output.pairs)  # noqa: F821

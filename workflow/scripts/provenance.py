@@ -3,11 +3,12 @@
 from pathlib import Path
 
 from massmove.logs import script_logging
-from massmove.provenance import write_provenance
+from massmove.settings import StageSettings
+from massmove.stages.report import provenance_stage
 
 with script_logging(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
-    write_provenance(
-        snakemake.config,  # noqa: F821
+    provenance_stage(
+        StageSettings.from_rule(snakemake.params.settings),  # noqa: F821
         Path.cwd(),
         snakemake.params.snakefile,  # noqa: F821
         snakemake.output.provenance,  # noqa: F821

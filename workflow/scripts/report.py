@@ -1,11 +1,12 @@
 """Snakemake adapter: the self-contained HTML report of the run."""
 
 from massmove.logs import script_logging
-from massmove.report.html import report_stage
+from massmove.settings import StageSettings
+from massmove.stages.report import report_stage
 
 with script_logging(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
     report_stage(
-        snakemake.config,  # noqa: F821
+        StageSettings.from_rule(snakemake.params.settings),  # noqa: F821
         interferograms=snakemake.input.interferograms,  # noqa: F821
         likelihoods=snakemake.input.likelihoods,  # noqa: F821
         detections=snakemake.input.detections,  # noqa: F821

@@ -1,11 +1,12 @@
 """Snakemake adapter: likelihood raster of one pair from the ensemble or the baseline."""
 
 from massmove.logs import script_logging
-from massmove.model.stages import segment_stage
+from massmove.settings import StageSettings
+from massmove.stages.model import segment_stage
 
 with script_logging(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
     segment_stage(
-        snakemake.config,  # noqa: F821
+        StageSettings.from_rule(snakemake.params.settings),  # noqa: F821
         snakemake.input.product,  # noqa: F821
         snakemake.input.get("members", []),  # noqa: F821
         snakemake.output.likelihood,  # noqa: F821

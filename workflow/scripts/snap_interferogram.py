@@ -1,11 +1,12 @@
 """Snakemake adapter: gpt on the pair's graph, SNAP's output converted into the product."""
 
 from massmove.logs import script_logging
-from massmove.snap.stages import snap_interferogram_stage
+from massmove.settings import StageSettings
+from massmove.stages.snap import snap_interferogram_stage
 
 with script_logging(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
     snap_interferogram_stage(
-        snakemake.config,  # noqa: F821
+        StageSettings.from_rule(snakemake.params.settings),  # noqa: F821
         snakemake.wildcards.pair,  # noqa: F821
         snakemake.input.pairs,  # noqa: F821
         snakemake.input.graph,  # noqa: F821

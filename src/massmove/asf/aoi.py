@@ -9,6 +9,7 @@ import shapely
 from rasterio.warp import transform_bounds
 
 from massmove.errors import ConfigError, InputError
+from massmove.io.vector import read_vector
 from massmove.raster import Grid
 
 
@@ -34,14 +35,10 @@ def aoi_geometry(aoi: Sequence[float] | str, *, base_dir: str | Path = ".") -> s
         except shapely.errors.GEOSException as err:
             raise ConfigError(f"config key 'aoi': invalid WKT ({err})") from err
     elif isinstance(aoi, str):
-        import geopandas as gpd
-
         path = Path(aoi) if Path(aoi).is_absolute() else Path(base_dir) / aoi
         if not path.is_file():
             raise InputError(f"config key 'aoi': file not found: {path}")
-        frame = gpd.read_file(path)
-        if frame.crs is not None:
-            frame = frame.to_crs("EPSG:4326")
+        frame = read_vector(path, what="AOI polygons").to_crs("EPSG:4326")
         geometry = shapely.union_all(frame.geometry.values)
     else:
         west, south, east, north = (float(v) for v in aoi)
@@ -58,5 +55,7 @@ def aoi_geometry(aoi: Sequence[float] | str, *, base_dir: str | Path = ".") -> s
 
 def aoi_grid(aoi: shapely.Geometry, crs: str, posting_m: float, *, margin_deg: float = 0.0) -> Grid:
     """The north-up grid in ``crs`` at ``posting_m`` covering the AOI (grown by ``margin_deg``)."""
-    bounds = transform_bounds("EPSG:4326", crs, *aoi.buffer(margin_deg).bounds, densify_pts=21)
-    return Grid.from_bounds(*bounds, posting_m, crs)
+    west, south, east, north = transform_bounds(
+        "EPSG:4326", crs, *aoi.buffer(margin_deg).bounds, densify_pts=21
+    )
+    return Grid.from_bounds(west, south, east, north, posting_m, crs)

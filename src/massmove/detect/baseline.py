@@ -34,9 +34,8 @@ BASELINE_CHANNELS = ("cos_phase", "sin_phase", "coherence")
 
 @dataclasses.dataclass(frozen=True)
 class BaselineDetector:
-    """Fringe-rate and coherence rules with the interface of an ensemble (see
-    :class:`massmove.model.infer.Ensemble`): ``predict`` maps a batch of normalised patches
-    (n, 3, p, p) to a likelihood mean and spread."""
+    """Fringe-rate and coherence rules, a :class:`massmove.detector.Detector`: ``predict`` maps
+    a batch of normalised patches (n, 3, p, p) to a likelihood mean and a spread of zeros."""
 
     patch_px: int
     window_px: int
@@ -45,8 +44,6 @@ class BaselineDetector:
     softness_rad_per_px: float
     channels: tuple[str, ...] = BASELINE_CHANNELS
     device: torch.device = torch.device("cpu")
-    dtype: None = None
-    members: tuple[str, ...] = ("baseline",)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> BaselineDetector:
@@ -59,6 +56,20 @@ class BaselineDetector:
             excess_rad_per_px=rules["excess_rad_per_px"],
             softness_rad_per_px=rules["softness_rad_per_px"],
         )
+
+    @property
+    def precision(self) -> str:
+        """The rules run in float64 on the CPU."""
+        return "float64"
+
+    def identity(self) -> dict[str, Any]:
+        """``detector: baseline`` and its rules."""
+        rules = ("window_px", "min_coherence", "excess_rad_per_px", "softness_rad_per_px")
+        return {"detector": "baseline", **{k: str(getattr(self, k)) for k in rules}}
+
+    def calibrated_detection(self) -> Mapping[str, Any] | None:
+        """The rules carry no calibration: ``detection`` keys apply."""
+        return None
 
     def predict(self, inputs: NDArray[np.float32]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
         """Likelihood mean (rules above) and spread (zeros) of a batch (n, 3, p, p)."""

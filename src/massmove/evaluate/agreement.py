@@ -8,7 +8,6 @@ raster, so annotation sets on different grids or in different CRSs compare exact
 
 from __future__ import annotations
 
-import csv
 import itertools
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -18,9 +17,8 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from massmove.errors import InputError
-from massmove.io.atomic import atomic_path
 from massmove.io.vector import read_vector
+from massmove.scores import iou
 
 MERGED = "merged"
 CLASSES_APART = "classes_apart"
@@ -31,10 +29,7 @@ def read_annotations(
 ) -> dict[str, shapely.Geometry]:
     """The dissolved area of each class of one annotation set, in ``crs``. Sets without
     ``class_column`` (e.g. detections of a model run) are all ``default_class``."""
-    frame = read_vector(path, what="annotations")
-    if frame.crs is None:
-        raise InputError(f"{path}: annotations without a CRS")
-    frame = frame.to_crs(crs)
+    frame = read_vector(path, what="annotations").to_crs(crs)
     frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
     classes = frame[class_column].astype(str) if class_column in frame else np.full(len(frame), default_class)
     return {
@@ -47,10 +42,7 @@ def area_iou(a: shapely.Geometry | None, b: shapely.Geometry | None) -> float | 
     """IoU of two areas; None when both are empty (nothing to agree on)."""
     a = a if a is not None else shapely.Polygon()
     b = b if b is not None else shapely.Polygon()
-    union = shapely.union(a, b).area
-    if union == 0:
-        return None
-    return float(shapely.intersection(a, b).area / union)
+    return iou(shapely.intersection(a, b).area, shapely.union(a, b).area)
 
 
 def pairwise_agreement(
@@ -90,43 +82,3 @@ def mean_iou_per_annotator(matrix: NDArray[np.float64]) -> NDArray[np.float64]:
     np.fill_diagonal(off, np.nan)
     with np.errstate(invalid="ignore"):
         return np.array([np.nanmean(r) if np.isfinite(r).any() else np.nan for r in off])
-
-
-def agreement_stage(
-    config: Mapping[str, Any],
-    annotation_paths: Mapping[str, str | Path],
-    csv_path: str | Path,
-    png_path: str | Path,
-) -> None:
-    """``results/agreement/agreement.csv`` (pairwise IoU per scope, and each annotator's mean
-    with the others) and ``agreement.png`` (heatmaps, classes apart and merged)."""
-    from massmove.report.figures import heatmap_png
-
-    settings = config["agreement"]
-    names = list(annotation_paths)
-    if len(names) < 2:
-        raise InputError("config key 'agreement.annotations': at least two annotation sets are needed")
-    sets = {
-        name: read_annotations(
-            path,
-            crs=config["crs"],
-            class_column=settings["class_column"],
-            default_class=settings["default_class"],
-        )
-        for name, path in annotation_paths.items()
-    }
-    rows = pairwise_agreement(sets, settings["classes"])
-    matrices = {scope: iou_matrix(rows, names, scope) for scope in (CLASSES_APART, MERGED)}
-    means = {scope: mean_iou_per_annotator(matrix) for scope, matrix in matrices.items()}
-    with atomic_path(Path(csv_path)) as tmp, tmp.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["annotator_a", "annotator_b", "scope", "iou"])
-        for row in rows:
-            iou = "" if row["iou"] is None else f"{row['iou']:.6f}"
-            writer.writerow([row["annotator_a"], row["annotator_b"], row["scope"], iou])
-        for scope, values in means.items():
-            for name, value in zip(names, values, strict=True):
-                writer.writerow([name, "mean_of_others", scope, "" if np.isnan(value) else f"{value:.6f}"])
-    png = heatmap_png(matrices, names, "Pairwise IoU")
-    with atomic_path(Path(png_path)) as tmp:
-        tmp.write_bytes(png)

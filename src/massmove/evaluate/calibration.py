@@ -11,9 +11,7 @@ never chosen on a detection or test scene.
 
 from __future__ import annotations
 
-import json
 import logging
-import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,13 +23,11 @@ from rasterio import features
 
 from massmove.detect.vectorise import detection_polygons
 from massmove.errors import InputError
-from massmove.evaluate.metrics import match_objects, object_scores
-from massmove.io.atomic import atomic_path, write_json
+from massmove.evaluate.metrics import match_objects
 from massmove.io.raster_io import read_grid
 from massmove.model.checkpoint import METADATA, OOF_FILE, read_metadata
-from massmove.model.patches import LabelledProduct
-from massmove.model.stages import training_sources
 from massmove.raster import Grid
+from massmove.scores import object_scores
 
 log = logging.getLogger(__name__)
 
@@ -115,74 +111,3 @@ def best_setting(table: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
     0.6
     """
     return max(table, key=lambda row: (round(row["f1"], 12), row["threshold"], row["min_area_m2"]))
-
-
-def calibrate_stage(
-    config: Mapping[str, Any],
-    trained_dirs: Sequence[str | Path],
-    scene_dirs: Sequence[str | Path],
-    member_dirs: Sequence[str | Path],
-    calibration_json: str | Path,
-    *,
-    base_dir: str | Path = ".",
-) -> None:
-    """Calibrate the ensemble's detection settings and write the final members (the trained
-    ones with ``detection`` in their ``massmove.json``) and the calibration table."""
-    if len(trained_dirs) != len(member_dirs):
-        raise InputError(f"{len(trained_dirs)} trained members for {len(member_dirs)} outputs")
-    sources: list[LabelledProduct] = training_sources(config, scene_dirs, base_dir)
-    references = {
-        str(source.product): [
-            g for g in source.labels.to_crs(read_grid(source.product).crs).geometry if g is not None
-        ]
-        for source in sources
-    }
-    mosaics = out_of_fold_mosaics(trained_dirs)
-    rules = config["train"]["calibration"]
-    table = calibration_table(
-        mosaics,
-        references,
-        thresholds=rules["thresholds"],
-        min_areas_m2=rules["min_areas_m2"],
-        iou_threshold=config["evaluation"]["iou_threshold"],
-    )
-    best = best_setting(table)
-    if best["matched"] == 0:
-        log.warning(
-            "no candidate matched a training reference out of fold: the calibration is not informative "
-            "(the highest threshold and area are kept); train on more labelled data"
-        )
-    log.info(
-        "calibrated on %d products: threshold %.2f, smallest polygon %.0f m2 (out-of-fold object F1 %.3f, "
-        "precision %.3f, recall %.3f; %d detections, %d references, %d matched)",
-        *(
-            len(mosaics),
-            best["threshold"],
-            best["min_area_m2"],
-            best["f1"],
-            best["precision"],
-            best["recall"],
-        ),
-        *(best["detections"], best["references"], best["matched"]),
-    )
-    detection = {
-        "threshold": float(best["threshold"]),
-        "min_area_m2": float(best["min_area_m2"]),
-        "calibrated_on": {
-            "products": len(mosaics),
-            "iou_threshold": config["evaluation"]["iou_threshold"],
-            **{
-                key: best[key] for key in ("detections", "references", "matched", "precision", "recall", "f1")
-            },
-        },
-    }
-    for trained, member in zip(map(Path, trained_dirs), map(Path, member_dirs), strict=True):
-        record = read_metadata(trained)
-        record.pop("out_of_fold", None)
-        record["detection"] = detection
-        with atomic_path(member, directory=True) as tmp:
-            for name in sorted(p.name for p in trained.iterdir()):
-                if name not in (METADATA, OOF_FILE):
-                    shutil.copyfile(trained / name, tmp / name)
-            (tmp / METADATA).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
-    write_json(calibration_json, {"chosen": detection, "table": table}, indent=1)

@@ -12,16 +12,10 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from massmove.evaluate.metrics import (
-    coverage_recall,
-    match_objects,
-    object_scores,
-    pixel_counts,
-    pixel_scores,
-    polygon_pixel_shares,
-)
+from massmove.evaluate.metrics import coverage_recall, match_objects, polygon_pixel_shares
 from massmove.io.labels import rasterise_labels
 from massmove.raster import Grid
+from massmove.scores import object_scores, pixel_counts, pixel_scores
 
 
 def evaluate_pair(

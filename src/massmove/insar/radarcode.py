@@ -63,9 +63,11 @@ def radar_coded_heights(
         counts += np.bincount(flat, minlength=counts.size)
     if not counts.any():
         raise InputError(f"the DEM ({dem_grid.bounds}) does not cover the SLC footprint")
-    counts = counts.reshape(geometry.n_lines, geometry.n_samples)
-    heights = (height_sums.reshape(counts.shape) / np.where(counts > 0, counts, 1)).astype(np.float64)
-    empty = counts == 0
+    counts_2d = counts.reshape(geometry.n_lines, geometry.n_samples)
+    heights = (height_sums.reshape(counts_2d.shape) / np.where(counts_2d > 0, counts_2d, 1)).astype(
+        np.float64
+    )
+    empty = counts_2d == 0
     distance, (ri, ci) = ndimage.distance_transform_edt(empty, return_indices=True)
     heights = heights[ri, ci]
     heights[distance > MAX_FILL_PX] = np.nan

@@ -19,10 +19,12 @@ from massmove.raster import Grid
 
 
 def rasterise_labels(polygons: gpd.GeoDataFrame, grid: Grid) -> NDArray[np.uint8]:
-    """1 where a polygon covers a pixel centre of the grid, else 0."""
+    """1 where a polygon covers a pixel centre of the grid, else 0 (polygons in any CRS)."""
     if polygons.empty:
         return np.zeros(grid.shape, dtype=np.uint8)
-    frame = polygons.to_crs(grid.crs) if polygons.crs is not None else polygons
+    if polygons.crs is None:
+        raise InputError("label polygons without a CRS cannot be placed on the product grid")
+    frame = polygons.to_crs(grid.crs)
     shapes = ((geom, 1) for geom in frame.geometry if geom is not None and not geom.is_empty)
     return features.rasterize(shapes, out_shape=grid.shape, transform=grid.transform, fill=0, dtype="uint8")
 

@@ -51,11 +51,16 @@ def write_gpkg(path: str | Path, frame: gpd.GeoDataFrame, *, layer: str) -> None
 
 def read_vector(path: str | Path, *, what: str) -> gpd.GeoDataFrame:
     """Read a vector file (GeoPackage, Shapefile, GeoJSON, ...); ``what`` it holds names it in
-    the error when it is missing or unreadable."""
+    the error when it is missing, unreadable, or without a CRS (the one rule for every vector
+    massmove reads: polygons are never assumed to be in some CRS; GeoJSON is WGS84 by its
+    specification)."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{what} not found: {path}")
     try:
-        return gpd.read_file(path, engine="pyogrio")
+        frame = gpd.read_file(path, engine="pyogrio")
     except Exception as err:  # pyogrio raises several types for unreadable files
         raise InputError(f"{path}: cannot read {what} ({err})") from err
+    if frame.crs is None:
+        raise InputError(f"{path}: {what} without a CRS (assign one, e.g. ogr2ogr -a_srs EPSG:2056)")
+    return frame

@@ -33,7 +33,9 @@ def save_member(
     ``massmove.json`` with the weights' sha256 (so a corrupt or swapped file is caught when
     loaded)."""
     with atomic_path(directory, directory=True) as tmp:
-        network.save_pretrained(str(tmp))
+        # smp models are huggingface-hub mixins: save_pretrained writes config.json and weights
+        save_pretrained: Any = network.save_pretrained
+        save_pretrained(str(tmp))
         for name, values in (extra_arrays or {}).items():
             np.save(tmp / name, np.ascontiguousarray(values), allow_pickle=False)
         record = {

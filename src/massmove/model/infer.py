@@ -12,7 +12,7 @@ import dataclasses
 import logging
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 from pathlib import Path
 from typing import Any
@@ -25,12 +25,13 @@ import torch
 from numpy.typing import NDArray
 from rasterio.windows import Window
 
+from massmove.detector import Detector
 from massmove.errors import ConfigError, InputError
 from massmove.io.atomic import atomic_path
 from massmove.io.raster_io import COG_BLOCKSIZE, copy_to_cog, require_bands
 from massmove.model.channels import product_channels
 from massmove.model.checkpoint import load_member
-from massmove.model.network import autocast, autocast_dtype, resolve_device
+from massmove.model.network import autocast, autocast_dtype, dtype_name, resolve_device
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,27 @@ class Ensemble:
         on an AVX2 CPU (benchmarks/README.md)."""
         return self.device.type == "cpu"
 
+    @property
+    def precision(self) -> str:
+        """The autocast dtype, ``float32`` for none."""
+        return dtype_name(self.dtype)
+
+    def identity(self) -> dict[str, Any]:
+        """``detector: ensemble``, the number of members and their weights' digests."""
+        return {
+            "detector": "ensemble",
+            "members": len(self.members),
+            "checkpoint_digests": ",".join(r["weights_sha256"] for r in self.records),
+        }
+
+    def calibrated_detection(self) -> Mapping[str, Any] | None:
+        """The ``detection`` block the calibrate rule wrote into the members (the first
+        member's, with a warning when they differ)."""
+        calibrations = [record.get("detection") for record in self.records]
+        if any(c != calibrations[0] for c in calibrations):
+            log.warning("members carry different calibrations; the first member's is used")
+        return calibrations[0]
+
     def predict(self, inputs: NDArray[np.float32]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
         """Ensemble mean and standard deviation of the likelihood of a batch (n, c, p, p)."""
         batch = torch.from_numpy(inputs).to(self.device)
@@ -84,8 +106,8 @@ class Ensemble:
             batch = batch.contiguous(memory_format=torch.channels_last)
         with torch.inference_mode(), autocast(self.device, self.dtype):
             stack = torch.stack([torch.sigmoid(m(batch).float())[:, 0] for m in self.members])
-        stack = stack.cpu().numpy()
-        return stack.mean(axis=0), stack.std(axis=0)
+        likelihoods = stack.cpu().numpy()
+        return likelihoods.mean(axis=0), likelihoods.std(axis=0)
 
 
 def load_ensemble(
@@ -145,7 +167,7 @@ def blend_window(patch_px: int) -> NDArray[np.float32]:
 def likelihood_of_block(
     block: NDArray,
     *,
-    ensemble: Ensemble,
+    detector: Detector,
     stride_px: int,
     batch_size: int,
 ) -> NDArray[np.float32]:
@@ -154,8 +176,8 @@ def likelihood_of_block(
     The block's halo is ``patch - stride`` on each side and its core starts on the global
     patch grid, so the patches cut at ``0, stride, ...`` are the global ones.
     """
-    patch = ensemble.patch_px
-    stack, valid = product_channels(block[0], block[1], ensemble.channels)
+    patch = detector.patch_px
+    stack, valid = product_channels(block[0], block[1], detector.channels)
     rows, cols = valid.shape
     weight_sum = np.zeros((rows, cols), dtype=np.float64)
     mean_sum = np.zeros((rows, cols), dtype=np.float64)
@@ -170,7 +192,7 @@ def likelihood_of_block(
     for start in range(0, len(origins), batch_size):
         chunk = origins[start : start + batch_size]
         inputs = np.stack([stack[:, r : r + patch, c : c + patch] for r, c in chunk])
-        mean, spread = ensemble.predict(inputs)
+        mean, spread = detector.predict(inputs)
         for (r, c), m, s in zip(chunk, mean, spread, strict=True):
             weight_sum[r : r + patch, c : c + patch] += window
             mean_sum[r : r + patch, c : c + patch] += window * m
@@ -183,11 +205,11 @@ def likelihood_of_block(
     return out
 
 
-def inference_workers(ensemble: Ensemble, threads: int) -> int:
+def inference_workers(detector: Detector, threads: int) -> int:
     """Dask workers for the rule's threads, setting torch's threads to match: on a CPU one torch
     thread per worker (chunks side by side); a GPU is fed by one worker."""
     threads = max(1, threads)
-    if ensemble.device.type == "cpu":
+    if detector.device.type == "cpu":
         torch.set_num_threads(1)
         return threads
     torch.set_num_threads(threads)
@@ -195,13 +217,13 @@ def inference_workers(ensemble: Ensemble, threads: int) -> int:
 
 
 def likelihood_array(
-    product_tif: str | Path, ensemble: Ensemble, *, chunk_px: int, stride_px: int, batch_size: int
+    product_tif: str | Path, detector: Detector, *, chunk_px: int, stride_px: int, batch_size: int
 ) -> tuple[da.Array, dict[str, Any]]:
     """The lazy likelihood (2, rows, cols) of a product, and the product's profile."""
     path = Path(product_tif)
     if not path.is_file():
         raise InputError(f"interferogram not found: {path}")
-    patch = ensemble.patch_px
+    patch = detector.patch_px
     if stride_px > patch or patch % stride_px or chunk_px % stride_px:
         raise ConfigError(
             f"config key 'segment.stride_px': {stride_px} must divide the patch size {patch} and "
@@ -229,7 +251,7 @@ def likelihood_array(
         depth={0: 0, 1: halo, 2: halo},
         boundary=np.nan,
         dtype=np.float32,
-        ensemble=ensemble,
+        detector=detector,
         stride_px=stride_px,
         batch_size=batch_size,
     )

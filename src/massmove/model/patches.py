@@ -280,7 +280,8 @@ def build_patch_set(
     the tiles of every product (:func:`tile_indices`, kind ``negative`` or ``positive``)."""
     rng = np.random.default_rng(seed)
     areas = sorted({source.area for source in sources})
-    sampled, tiles = [], []
+    sampled: list[PatchSet] = []
+    tiles: list[PatchSet] = []
     for source in sources:
         patches = product_patches(
             source.product,
@@ -314,7 +315,7 @@ def build_patch_set(
                     [str(source.product)] * len(chosen),
                 )
             )
-    if not sampled or sum(len(p) for p in sampled) == 0:
+    if not sampled or not any(len(p) for p in sampled):
         raise InputError("no training patches: the labelled products hold no labelled pixel")
     return concatenate(sampled), concatenate(tiles)
 

@@ -12,7 +12,6 @@ import numpy as np
 import torch
 from numpy.typing import NDArray
 
-from massmove.evaluate.metrics import pixel_counts, pixel_scores
 from massmove.model.augment import augment_batch
 from massmove.model.network import (
     autocast,
@@ -23,6 +22,7 @@ from massmove.model.network import (
     resolve_device,
 )
 from massmove.model.patches import KINDS, PatchSet, concatenate
+from massmove.scores import pixel_counts, pixel_scores
 
 log = logging.getLogger(__name__)
 
@@ -162,8 +162,13 @@ class Fit:
         # validation windows: fixed crops of the validation patches at the training crop size,
         # placed as training places them (on a labelled pixel of a positive patch); whole 128 px
         # patches would cost about five times as much per epoch on a CPU
+        inputs, labels, valid = (
+            torch.from_numpy(a[validation_index]) for a in (patches.inputs, patches.labels, patches.valid)
+        )
         windows = crop_patches(
-            *(torch.from_numpy(a[validation_index]) for a in (patches.inputs, patches.labels, patches.valid)),
+            inputs,
+            labels,
+            valid,
             settings.crop_px,
             torch.Generator().manual_seed(VALIDATION_WINDOW_SEED),
             on_labels=settings.crop_on_labels,

@@ -21,7 +21,10 @@ from numpy.typing import NDArray  # noqa: E402
 from massmove.raster import Grid  # noqa: E402
 
 #: outline colours: detections, reference, baseline
+# outlines drawn over the wrapped phase (white detections stand out on romaO)
 COLOURS = {"detections": "#ffffff", "reference": "#000000", "baseline": "#ff8c00"}
+# the same layers as lines on the white axes of a plot (white would be invisible there)
+PLOT_COLOURS = {"detections": "#1f5fbf", "reference": "#000000", "baseline": "#ff8c00"}
 #: ensemble spread from which a pixel is outlined as uncertain
 UNCERTAIN_SPREAD = 0.2
 
@@ -44,7 +47,7 @@ def quicklook_png(
     """Wrapped phase (romaO) with outlines per layer and the uncertain area (spread >=
     :data:`UNCERTAIN_SPREAD`, dotted) of one pair."""
     west, south, east, north = grid.bounds
-    extent_km = [0.0, (east - west) / 1e3, 0.0, (north - south) / 1e3]
+    extent_km = (0.0, (east - west) / 1e3, 0.0, (north - south) / 1e3)
     figure, axes = plt.subplots(figsize=(7.5, 6.5))
     image = axes.imshow(
         wrapped_phase_rad, cmap=cm.romaO, vmin=-np.pi, vmax=np.pi, extent=extent_km, interpolation="nearest"
@@ -98,7 +101,7 @@ def magnitude_frequency_png(areas_m2: Mapping[str, Sequence[float]], bins_per_de
                 centres[shown],
                 density[shown],
                 marker="o",
-                color=COLOURS.get(name),
+                color=PLOT_COLOURS.get(name, "#7f3fbf"),
                 label=f"{name} ({len(areas)})",
             )
         axes.legend()

@@ -20,13 +20,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
-
 from massmove.errors import InputError
-from massmove.io.atomic import atomic_path
-from massmove.io.labels import read_labels
 from massmove.io.raster_io import read_bands
-from massmove.io.vector import read_vector
 from massmove.report.figures import magnitude_frequency_png, quicklook_png
 
 log = logging.getLogger(__name__)
@@ -69,7 +64,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def _load_json(path: str | Path, what: str) -> dict[str, Any]:
+def load_json(path: str | Path, what: str) -> dict[str, Any]:
     try:
         return json.loads(Path(path).read_text())
     except (OSError, ValueError) as err:
@@ -147,7 +142,7 @@ def timings_table(benchmark_dir: str | Path) -> str:
         if record:
             rows.append(
                 [
-                    f"{path.parent.name}/{path.stem}",
+                    path.relative_to(benchmark_dir).with_suffix("").as_posix(),
                     float(record["s"]),
                     float(record.get("cpu_time") or 0),
                     float(record.get("max_rss") or 0),
@@ -229,6 +224,8 @@ def build_report(
         "reference (black), baseline (orange); dotted: ensemble spread of the likelihood >= 0.2 "
         "(where the members disagree).</p>" + "".join(quicklooks)
     )
+    if agreement is not None:
+        sections.append(agreement_section(*agreement))
     sections.append("<h2>Run</h2>" + metadata_table(provenance))
     sections.append("<h2>Job timings</h2>" + timings_table(benchmark_dir))
     return (
@@ -237,59 +234,3 @@ def build_report(
         + "\n".join(sections)
         + "</body></html>\n"
     )
-
-
-def report_stage(
-    config: Mapping[str, Any],
-    *,
-    interferograms: Sequence[str | Path],
-    likelihoods: Sequence[str | Path],
-    detections: Sequence[str | Path],
-    baseline_detections: Sequence[str | Path],
-    references: Sequence[str | Path],
-    evaluation_json: str | Path | None,
-    baseline_evaluation_json: str | Path | None,
-    provenance_json: str | Path,
-    benchmark_dir: str | Path,
-    report_html: str | Path,
-    agreement: Sequence[str | Path] = (),
-) -> None:
-    """``results/report.html`` from the run's products (lists ordered by pair)."""
-    settings = config["evaluation"]
-    pairs = []
-    for index, product in enumerate(interferograms):
-        layers = {"detections": read_vector(detections[index], what="detections")}
-        if baseline_detections:
-            layers["baseline"] = read_vector(baseline_detections[index], what="baseline detections")
-        reference: gpd.GeoDataFrame | None = None
-        if references:
-            reference = read_labels(
-                references[index],
-                label_class=settings["reference_class"],
-                class_column=settings["class_column"],
-            )
-        pairs.append(
-            {
-                "pair_id": Path(product).stem,
-                "interferogram": product,
-                "likelihood": likelihoods[index],
-                "reference": reference,
-                "layers": layers,
-            }
-        )
-    evaluations = {}
-    if evaluation_json:
-        evaluations[config["model"]["architecture"]] = _load_json(evaluation_json, "evaluation")
-    if baseline_evaluation_json:
-        evaluations["baseline"] = _load_json(baseline_evaluation_json, "baseline evaluation")
-    text = build_report(
-        title="massmove run report",
-        pairs=pairs,
-        evaluations=evaluations,
-        provenance=_load_json(provenance_json, "provenance record"),
-        benchmark_dir=benchmark_dir,
-        agreement=(agreement[0], agreement[1]) if agreement else None,
-    )
-    with atomic_path(Path(report_html)) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-    log.info("report of %d pairs written to %s", len(pairs), report_html)

@@ -61,9 +61,3 @@ def domain_variance_fraction(
     domain = density.sum() / (rows * spacing_m * cols * spacing_m)
     total = np.pi * (k0 * k0) ** (1.0 - exponent / 2.0) / (exponent / 2.0 - 1.0)
     return float(min(1.0, domain / total))
-
-
-def rescale(values: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Linearly map values onto [0, 1]."""
-    low, high = float(values.min()), float(values.max())
-    return (values - low) / (high - low) if high > low else np.zeros_like(values)

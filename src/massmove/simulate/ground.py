@@ -100,7 +100,7 @@ def processor_dem(config: Mapping[str, Any], ground: Ground) -> tuple[NDArray[np
     return dem + error, grid
 
 
-def write_ground(path: str | Path, ground: Ground, config_digest: str) -> None:
+def write_ground(path: str | Path, ground: Ground, settings_digest: str) -> None:
     """Write the ground store (Zarr), atomically."""
     with atomic_path(path, directory=True) as tmp:
         group = zarr.open_group(str(tmp), mode="w")
@@ -119,7 +119,7 @@ def write_ground(path: str | Path, ground: Ground, config_digest: str) -> None:
                 "massmove_ground": FORMAT_VERSION,
                 "grid": dataclasses.asdict(ground.grid),
                 "movements": [m.to_dict() for m in ground.movements],
-                "config_digest": config_digest,
+                "settings_digest": settings_digest,
             }
         )
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -156,7 +156,7 @@ def reflectivity(
     return np.sqrt(chunk.gamma_inf) * persistent + np.sqrt(1.0 - chunk.gamma_inf) * markov
 
 
-def hamming_response(frequency: NDArray[np.float64], bandwidth: float, coefficient: float) -> NDArray:
+def hamming_response(frequency: NDArray[np.floating], bandwidth: float, coefficient: float) -> NDArray:
     """Hamming-weighted band-pass of ``bandwidth`` (cycles per output sample), zero outside."""
     response = coefficient + (1 - coefficient) * np.cos(2 * np.pi * frequency / bandwidth)
     return np.where(np.abs(frequency) <= bandwidth / 2, response, 0.0)
@@ -187,7 +187,7 @@ def band_limit(
     return (scipy.fft.ifft2(cropped, workers=-1) * scale).astype(np.complex64)
 
 
-def cropped_response(frequency: NDArray[np.float64], bandwidth: float, coefficient: float) -> NDArray:
+def cropped_response(frequency: NDArray[np.floating], bandwidth: float, coefficient: float) -> NDArray:
     """The spectral weighting at the frequencies kept by the decimation."""
     return hamming_response(frequency, bandwidth, coefficient)
 
@@ -221,7 +221,7 @@ def form_slc(
     )
 
 
-def scene_metadata(context: TrackContext, scene_id: str, config_digest: str) -> dict[str, Any]:
+def scene_metadata(context: TrackContext, scene_id: str, settings_digest: str) -> dict[str, Any]:
     """Metadata recorded in the SLC store of a synthetic acquisition."""
     from massmove import __version__
     from massmove.pairs import Track
@@ -240,10 +240,5 @@ def scene_metadata(context: TrackContext, scene_id: str, config_digest: str) -> 
         "relative_orbit": track.relative_orbit,
         "start_utc": acquisition.start_utc.isoformat(),
         "simulator": f"massmove {__version__}",
-        "config_digest": config_digest,
+        "settings_digest": settings_digest,
     }
-
-
-def scenes_of(acquisitions: Sequence[Acquisition]) -> list[str]:
-    """Scene ids of acquisitions."""
-    return [a.scene_id for a in acquisitions]

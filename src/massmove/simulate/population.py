@@ -18,6 +18,7 @@ on top of it. Every kind draws from its own random stream.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -242,7 +243,7 @@ def place_slope_deformations(
         area = log_uniform(rng, tuple(params["area_m2"]))
         length, width = ellipse_axes(area, rng.uniform(*params["aspect_ratio"]))
         size = (length + width) / 2
-        centre = _site(terrain, sites, rng, lambda e, n, s=size: placement.clear_of_others(e, n, s))
+        centre = _site(terrain, sites, rng, functools.partial(_clear_of_others, placement, size))
         if centre is None:
             continue
         host = placement.add(
@@ -393,6 +394,11 @@ def place_landslides(
             profile_exponent=2.0,
             edge_irregularity=params["edge_irregularity"],
         )
+
+
+def _clear_of_others(placement: Placement, size_m: float, east_m: float, north_m: float) -> bool:
+    """Whether a site keeps clear of the movements placed so far."""
+    return placement.clear_of_others(east_m, north_m, size_m)
 
 
 def _site(

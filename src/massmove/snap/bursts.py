@@ -104,29 +104,46 @@ def read_safe_annotations(safe_zip: str | Path, polarisation: str) -> list[Swath
     return annotations
 
 
+def _node(parent: ET.Element, path: str) -> ET.Element:
+    """The element at ``path``; a missing one is a ValueError naming it."""
+    node = parent.find(path)
+    if node is None:
+        raise ValueError(f"no {path}")
+    return node
+
+
+def _text(parent: ET.Element, path: str) -> str:
+    """The text at ``path``; a missing one is a ValueError naming it."""
+    text = parent.findtext(path)
+    if text is None:
+        raise ValueError(f"no {path}")
+    return text
+
+
 def parse_annotation(data: bytes, path: Path) -> SwathAnnotation:
     """Parse the bytes of an IW SLC annotation; ``path`` names it in errors."""
     try:
         root = ET.fromstring(data)
-        header = root.find("adsHeader")
-        mission = header.findtext("missionId")
-        swath = header.findtext("swath")
-        absolute_orbit = int(header.findtext("absoluteOrbitNumber"))
-        anx = _time(root.findtext("imageAnnotation/imageInformation/ascendingNodeTime"))
-        interval = float(root.findtext("imageAnnotation/imageInformation/azimuthTimeInterval"))
-        lines_per_burst = int(root.findtext("swathTiming/linesPerBurst"))
+        header = _node(root, "adsHeader")
+        mission = _text(header, "missionId")
+        swath = _text(header, "swath")
+        absolute_orbit = int(_text(header, "absoluteOrbitNumber"))
+        anx = _time(_text(root, "imageAnnotation/imageInformation/ascendingNodeTime"))
+        interval = float(_text(root, "imageAnnotation/imageInformation/azimuthTimeInterval"))
+        lines_per_burst = int(_text(root, "swathTiming/linesPerBurst"))
         points = [
             (
-                int(p.findtext("line")),
-                int(p.findtext("pixel")),
-                float(p.findtext("longitude")),
-                float(p.findtext("latitude")),
+                int(_text(p, "line")),
+                int(_text(p, "pixel")),
+                float(_text(p, "longitude")),
+                float(_text(p, "latitude")),
             )
             for p in root.iter("geolocationGridPoint")
         ]
-        burst_nodes = list(root.find("swathTiming/burstList"))
-        direction = root.findtext("generalAnnotation/productInformation/pass").lower()
-        polarisation = header.findtext("polarisation")
+        burst_nodes = list(_node(root, "swathTiming/burstList"))
+        direction = _text(root, "generalAnnotation/productInformation/pass").lower()
+        polarisation = _text(header, "polarisation")
+        starts = [_time(_text(node, "azimuthTime")) for node in burst_nodes]
     except (AttributeError, TypeError, ValueError, ET.ParseError) as err:
         raise InputError(f"{path}: not a readable Sentinel-1 SLC annotation ({err})") from err
     if not burst_nodes or not mission or mission not in ORBIT_OFFSET:
@@ -134,8 +151,7 @@ def parse_annotation(data: bytes, path: Path) -> SwathAnnotation:
     relative_orbit = (absolute_orbit - ORBIT_OFFSET[mission]) % 175 + 1
     grid_lines = sorted({line for line, _, _, _ in points})
     bursts = []
-    for index, node in enumerate(burst_nodes):
-        start = _time(node.findtext("azimuthTime"))
+    for index, start in enumerate(starts):
         centre = start + dt.timedelta(seconds=lines_per_burst * interval / 2)
         top = min(grid_lines, key=lambda line: abs(line - index * lines_per_burst))
         bottom = min(grid_lines, key=lambda line: abs(line - (index + 1) * lines_per_burst))

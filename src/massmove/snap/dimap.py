@@ -141,6 +141,7 @@ def read_snap_interferogram(dim: str | Path, grid: Grid) -> SnapInterferogram:
     if phase_img is not None:
         phase = _on_grid(phase_img, grid)
     else:
+        assert i_img is not None and q_img is not None  # checked above
         real, imaginary = _on_grid(i_img, grid), _on_grid(q_img, grid)
         phase = np.arctan2(imaginary, real)
         phase[(real == 0) & (imaginary == 0)] = np.nan  # SNAP's no-data value of i and q is 0

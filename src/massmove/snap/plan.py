@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +64,7 @@ def _assembled(products: Sequence[str | Path], polarisation: str) -> dict[str, d
 
 
 def _used_products(
-    swaths: dict[str, dict[str, Any]], ids: dict[str, Sequence[int]], order: Sequence[str | Path]
+    swaths: dict[str, dict[str, Any]], ids: Mapping[str, Sequence[int]], order: Sequence[str | Path]
 ) -> list[str]:
     used = {
         product

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 
@@ -13,13 +12,12 @@ from massmove.detect.vectorise import detection_polygons, merge_detections
 from massmove.io.detection import detection_from_tags
 from massmove.io.raster_io import read_bands
 from massmove.io.vector import write_gpkg
+from massmove.settings import StageSettings
 
 log = logging.getLogger(__name__)
 
 
-def vectorise_stage(
-    config: Mapping[str, Any], likelihood_tif: str | Path, detections_gpkg: str | Path
-) -> None:
+def vectorise_stage(config: StageSettings, likelihood_tif: str | Path, detections_gpkg: str | Path) -> None:
     """Polygons of one pair's likelihood raster (``detection`` section of the config)."""
     bands, grid, tags = read_bands(likelihood_tif, required=("likelihood_mean", "likelihood_spread"))
     settings = detection_from_tags(tags, config["detection"])
@@ -40,7 +38,7 @@ def vectorise_stage(
 
 
 def merge_stage(
-    config: Mapping[str, Any], detection_gpkgs: Sequence[str | Path], merged_gpkg: str | Path
+    config: StageSettings, detection_gpkgs: Sequence[str | Path], merged_gpkg: str | Path
 ) -> None:
     """Merge the detections of every pair into ``results/detections.gpkg``."""
     layers = [gpd.read_file(path, engine="pyogrio") for path in detection_gpkgs]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,8 @@ from massmove.asf.aoi import aoi_geometry
 from massmove.errors import ConfigError, InputError
 from massmove.io.atomic import atomic_path
 from massmove.io.raster_io import write_cog
-from massmove.stages import pair_tags, product_grid_for
+from massmove.settings import StageSettings
+from massmove.stages.sources import pair_tags, product_grid_for
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ def pair_row(pairs_csv: str | Path, pair_id: str) -> dict[str, Any]:
 
 
 def snap_graph_stage(
-    config: Mapping[str, Any],
+    config: StageSettings,
     pair_id: str,
     pairs_csv: str | Path,
     reference_zips: Sequence[str | Path],
@@ -75,7 +76,7 @@ def snap_graph_stage(
 
 
 def snap_interferogram_stage(
-    config: Mapping[str, Any],
+    config: StageSettings,
     pair_id: str,
     pairs_csv: str | Path,
     graph_xml: str | Path,

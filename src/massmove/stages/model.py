@@ -1,59 +1,48 @@
-"""Workflow stages of the ensemble: training scenes, training of one member, segmentation."""
+"""Stages of the ensemble's rules: training scenes, training of one member, segmentation by
+either detector."""
 
 from __future__ import annotations
 
 import logging
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
-from numpy.typing import NDArray
 
 from massmove import __version__
-from massmove.config import config_digest, deep_merge, primary_detector
+from massmove.detector import Detector
 from massmove.errors import ConfigError, InputError
 from massmove.io.atomic import atomic_path
 from massmove.io.detection import resolve_detection
-from massmove.io.labels import read_labels
-from massmove.io.raster_io import read_grid
 from massmove.model.channels import normalisation_of
 from massmove.model.checkpoint import OOF_FILE, save_member
-from massmove.model.network import dtype_name, network_settings
-from massmove.model.patches import (
-    KINDS,
-    HardnessRule,
-    LabelledProduct,
-    PatchSet,
-    SamplingRule,
-    assign_folds,
-    build_patch_set,
-    concatenate,
-    fold_split,
-)
+from massmove.model.network import network_settings
+from massmove.model.patches import KINDS, build_patch_set
+from massmove.model.sources import fold_data, sampling_rule, training_sources
 from massmove.model.train import TrainSettings, train_member
+from massmove.settings import StageSettings
 
 log = logging.getLogger(__name__)
 
 
-def training_scene_config(config: Mapping[str, Any], seed: int) -> dict[str, Any]:
+def training_scene_config(config: StageSettings, seed: int) -> StageSettings:
     """The config of a synthetic training scene: the detection scene's, with another ground seed."""
     if seed == config["synthetic"]["seed"]:
         raise ConfigError(
             f"config key 'train.synthetic_seeds': {seed} is the detection scene's synthetic.seed; "
             "training scenes must show other ground"
         )
-    return deep_merge(config, {"synthetic": {"seed": seed}})
+    return config.with_values({"synthetic": {"seed": seed}})
 
 
-def training_scene_stage(config: Mapping[str, Any], seed: int, scene_dir: str | Path) -> None:
+def training_scene_stage(config: StageSettings, seed: int, scene_dir: str | Path) -> None:
     """Simulate a labelled training scene with the same rules and code as the detection scene:
     ground, SLCs, truth and built-in interferograms; keep ``interferograms/{pair}.tif`` and
     ``truth/{pair}.gpkg`` (the SLCs are intermediate and removed)."""
     from massmove.pairs import synthetic_acquisitions, synthetic_pairs
-    from massmove.stages import (
+    from massmove.stages.sources import (
         interferogram_stage,
         simulate_acquisition_stage,
         simulate_ground_stage,
@@ -94,83 +83,8 @@ def training_scene_stage(config: Mapping[str, Any], seed: int, scene_dir: str | 
         shutil.rmtree(work)
 
 
-def training_sources(
-    config: Mapping[str, Any], scene_dirs: Sequence[str | Path], base_dir: str | Path = "."
-) -> list[LabelledProduct]:
-    """Labelled products of the training scenes and of ``train.labelled``; polygons of
-    ``train.ignore_class`` (the truth's faint patterns) are left out of the loss."""
-    label_class, ignore_class = config["train"]["label_class"], config["train"]["ignore_class"]
-    sources = []
-
-    def labelled(product: Path, labels_path: Path, class_column: str | None, area: str) -> LabelledProduct:
-        labels = read_labels(labels_path, label_class=label_class, class_column=class_column)
-        ignore = None
-        if ignore_class is not None and class_column is not None:
-            ignore = read_labels(labels_path, label_class=ignore_class, class_column=class_column)
-        return LabelledProduct(product, labels, area=area, ignore=ignore)
-
-    for scene_dir in map(Path, scene_dirs):
-        products = sorted((scene_dir / "interferograms").glob("*.tif"))
-        if not products:
-            raise InputError(f"{scene_dir}: no interferograms/*.tif (not a training scene)")
-        for product in products:
-            truth = scene_dir / "truth" / f"{product.stem}.gpkg"
-            sources.append(labelled(product, truth, "class", scene_dir.name))
-    for entry in config["train"]["labelled"]:
-        product = Path(base_dir) / entry["interferogram"]
-        grid = read_grid(product)
-        # products on one grid show one ground area: their patches share folds
-        area = f"{grid.crs}:{grid.bounds}"
-        sources.append(labelled(product, Path(base_dir) / entry["labels"], entry["class_column"], area))
-    if not sources:
-        raise ConfigError(
-            "config key 'train.labelled': nothing to train on; give labelled interferograms, "
-            "synthetic training seeds, or a trained ensemble in model.checkpoints"
-        )
-    return sources
-
-
-def sampling_rule(config: Mapping[str, Any]) -> SamplingRule:
-    """How training patches are sampled, from the ``train`` and ``model`` sections."""
-    train, model = config["train"], config["model"]
-    return SamplingRule(
-        channels=tuple(model["channels"]),
-        patch_px=train["patch_px"],
-        stride_px=train["stride_px"],
-        min_valid_fraction=train["min_valid_fraction"],
-        negative_share=train["negative_share"],
-        hard_negative_share=train["hard_negative_share"],
-        hardness=HardnessRule(
-            window_px=model["baseline"]["window_px"], min_coherence=model["baseline"]["min_coherence"]
-        ),
-    )
-
-
-def fold_data(
-    patches: PatchSet, tiles: PatchSet, fold: int, *, n_folds: int, patch_px: int, block_px: int, seed: int
-) -> dict[str, NDArray[np.int64]]:
-    """Indices of one fold: training and validation patches, the unlabelled tiles of its
-    training ground (where it mines false positives) and the tiles of its validation ground
-    (its out-of-fold predictions). Patches and tiles share the folds of their ground blocks;
-    nothing that overlaps the fold's validation ground is trained on."""
-    both = concatenate([patches, tiles])
-    folds = assign_folds(
-        both.area_ids, both.origins, patch_px=patch_px, block_px=block_px, n_folds=n_folds, seed=seed
-    )
-    train_index, validation_index = fold_split(folds, both.area_ids, both.origins, fold, patch_px=patch_px)
-    n = len(patches)
-    candidates = train_index[train_index >= n] - n
-    unlabelled = ~tiles.labels[candidates].any(axis=(1, 2))
-    return {
-        "train": train_index[train_index < n],
-        "validation": validation_index[validation_index < n],
-        "mining_candidates": candidates[unlabelled],
-        "out_of_fold": validation_index[validation_index >= n] - n,
-    }
-
-
 def train_stage(
-    config: Mapping[str, Any],
+    config: StageSettings,
     fold: int,
     scene_dirs: Sequence[str | Path],
     member_dir: str | Path,
@@ -250,7 +164,7 @@ def train_stage(
         "data_digest": patches.digest(),
         "seed": train["seed"],
         "train": dict(train),
-        "config_digest": config_digest(config),
+        "settings_digest": config.digest,
         "massmove_version": __version__,
         "torch_version": torch.__version__,
         "out_of_fold": {"file": OOF_FILE, "tiles": oof_tiles},
@@ -259,48 +173,41 @@ def train_stage(
     save_member(network, member_dir, metadata, extra_arrays={OOF_FILE: oof})
 
 
-def segment_stage(
-    config: Mapping[str, Any],
-    product_tif: str | Path,
-    member_dirs: Sequence[str | Path],
-    likelihood_tif: str | Path,
-    *,
-    threads: int = 1,
-    detector: str | None = None,
-) -> None:
-    """Segment one interferogram; write the likelihood COG.
-
-    ``detector`` is ``"ensemble"`` (the members in ``member_dirs``), ``"baseline"`` (the
-    classical rules of ``model.baseline``, :mod:`massmove.detect.baseline`) or ``None``: the
-    one ``model.architecture`` names. Both run through the same tiling and blending."""
+def load_detector(config: StageSettings, detector: str, member_dirs: Sequence[str | Path]) -> Detector:
+    """The detector a segment job runs: ``"ensemble"`` (the members in ``member_dirs``) or
+    ``"baseline"`` (the classical rules of ``model.baseline``)."""
     from massmove.detect.baseline import BaselineDetector
-    from massmove.model.infer import inference_workers, likelihood_array, load_ensemble, write_likelihood
+    from massmove.model.infer import load_ensemble
 
-    segment = config["segment"]
-    detector = detector or primary_detector(config)
     if detector == "baseline":
-        model: Any = BaselineDetector.from_config(config)
-        identity = {"detector": "baseline", **{k: str(v) for k, v in config["model"]["baseline"].items()}}
-    else:
-        model = load_ensemble(
+        return BaselineDetector.from_config(config)
+    if detector == "ensemble":
+        return load_ensemble(
             member_dirs,
             channels=config["model"]["channels"],
             patch_px=config["train"]["patch_px"],
             device_name=config["model"]["device"],
-            precision=segment["precision"],
+            precision=config["segment"]["precision"],
         )
-        identity = {
-            "detector": "ensemble",
-            "members": len(model.members),
-            "checkpoint_digests": ",".join(r["weights_sha256"] for r in model.records),
-        }
-    calibrated = None
-    if detector != "baseline":
-        calibrations = [record.get("detection") for record in model.records]
-        calibrated = calibrations[0]
-        if any(c != calibrated for c in calibrations):
-            log.warning("members carry different calibrations; the first member's is used")
-    settings = resolve_detection(config["detection"], calibrated)
+    raise ConfigError(f"detector {detector!r}: expected 'ensemble' or 'baseline'")
+
+
+def segment_stage(
+    config: StageSettings,
+    product_tif: str | Path,
+    member_dirs: Sequence[str | Path],
+    likelihood_tif: str | Path,
+    *,
+    detector: str,
+    threads: int = 1,
+) -> None:
+    """Segment one interferogram with ``detector`` (see :func:`load_detector`); write the
+    likelihood COG. Both detectors run through the same tiling and blending."""
+    from massmove.model.infer import inference_workers, likelihood_array, write_likelihood
+
+    segment = config["segment"]
+    model = load_detector(config, detector, member_dirs)
+    settings = resolve_detection(config["detection"], model.calibrated_detection())
     log.info(
         "detection threshold %.3f, smallest polygon %.0f m2 (%s)",
         settings.threshold,
@@ -320,20 +227,21 @@ def segment_stage(
         for key, value in profile["tags"].items()
         if key in ("pair_id", "track", "direction", "reference", "secondary", "baseline_days")
     }
+    identity = model.identity()
     tags.update(
         {
             "product": Path(product_tif).name,
             **identity,
             **settings.tags(),
             "device": str(model.device),
-            "precision": dtype_name(model.dtype),
-            "config_digest": config_digest(config),
+            "precision": model.precision,
+            "settings_digest": config.digest,
             "massmove_version": __version__,
         }
     )
     log.info(
-        "%s: %s (%d members) on %s (%s), chunks %d px",
-        *(product_tif, detector, len(model.members), model.device, tags["precision"], segment["chunk_px"]),
+        "%s: %s on %s (%s), chunks %d px",
+        *(product_tif, identity, model.device, model.precision, segment["chunk_px"]),
     )
     if segment["scheduler"] != "threads":
         log.info("blocks computed by the dask scheduler at %s", segment["scheduler"])

@@ -1,5 +1,5 @@
-"""One function per workflow stage: inputs and outputs are paths, the config is the full,
-validated config. Snakemake scripts call these; so can a notebook or a test."""
+"""Stages of the source rules: the synthetic scene, the built-in engine, real acquisitions
+(search, downloads, orbits, DEM)."""
 
 from __future__ import annotations
 
@@ -9,18 +9,18 @@ from pathlib import Path
 from typing import Any
 
 from massmove import __version__
-from massmove.config import config_digest
 from massmove.errors import ConfigError, InputError
 from massmove.io.raster_io import read_raster, write_cog
 from massmove.io.slc_store import read_slc_store, write_slc_store
 from massmove.io.vector import write_gpkg
 from massmove.pairs import Pair, pair_record, synthetic_pairs, write_pair_table
 from massmove.raster import Grid
+from massmove.settings import StageSettings
 
 log = logging.getLogger(__name__)
 
 
-def find_pair(config: Mapping[str, Any], pair_id: str) -> Pair:
+def find_pair(config: StageSettings, pair_id: str) -> Pair:
     """The pair of the config with this id."""
     for pair in synthetic_pairs(config):
         if pair.pair_id == pair_id:
@@ -28,19 +28,19 @@ def find_pair(config: Mapping[str, Any], pair_id: str) -> Pair:
     raise ConfigError(f"pair {pair_id} is not implied by the config (tracks x baselines_days x dates)")
 
 
-def pairs_stage(config: Mapping[str, Any], pairs_csv: str | Path) -> None:
+def pairs_stage(config: StageSettings, pairs_csv: str | Path) -> None:
     """Write ``results/pairs.csv``."""
     write_pair_table(synthetic_pairs(config), pairs_csv)
 
 
 def simulate_ground_stage(
-    config: Mapping[str, Any], ground_store: str | Path, dem_tif: str | Path, movements_gpkg: str | Path
+    config: StageSettings, ground_store: str | Path, dem_tif: str | Path, movements_gpkg: str | Path
 ) -> None:
     """Simulate the ground; write the ground store, the processor's DEM and the movement inventory."""
     from massmove.simulate.ground import processor_dem, simulate_ground, write_ground
     from massmove.simulate.landslides import movement_inventory
 
-    digest = config_digest(config)
+    digest = config.digest
     ground = simulate_ground(config)
     log.info("ground %s: %d movements", ground.grid.shape, len(ground.movements))
     dem, dem_grid = processor_dem(config, ground)
@@ -49,7 +49,7 @@ def simulate_ground_stage(
         [dem],
         ["height_m"],
         dem_grid,
-        {"source": "synthetic", "config_digest": digest, "massmove_version": __version__},
+        {"source": "synthetic", "settings_digest": digest, "massmove_version": __version__},
         overview_resampling="AVERAGE",
     )
     frame = movement_inventory(ground.movements, config["crs"])
@@ -58,7 +58,7 @@ def simulate_ground_stage(
 
 
 def simulate_acquisition_stage(
-    config: Mapping[str, Any], ground_store: str | Path, scene_id: str, slc_store: str | Path
+    config: StageSettings, ground_store: str | Path, scene_id: str, slc_store: str | Path
 ) -> None:
     """Simulate one SLC acquisition and write its store."""
     from massmove.simulate.ground import read_ground
@@ -74,12 +74,12 @@ def simulate_acquisition_stage(
         slc_store,
         slc,
         orbit.annotated,
-        scene_metadata(context, scene_id, config_digest(config)),
+        scene_metadata(context, scene_id, config.digest),
         reference_height_m=float(ground.height_m.mean()),
     )
 
 
-def pair_tags(config: Mapping[str, Any], record: Mapping[str, Any]) -> dict[str, Any]:
+def pair_tags(config: StageSettings, record: Mapping[str, Any]) -> dict[str, Any]:
     """Product tags of a pair from its pair-table row (``pair_record`` or ``results/pairs.csv``)."""
     return {
         "pair_id": record["pair_id"],
@@ -91,12 +91,12 @@ def pair_tags(config: Mapping[str, Any], record: Mapping[str, Any]) -> dict[str,
         "reference_scene": record["reference_scene"],
         "secondary_scene": record["secondary_scene"],
         "baseline_days": int(record["baseline_days"]),
-        "config_digest": config_digest(config),
+        "settings_digest": config.digest,
     }
 
 
 def simulate_truth_stage(
-    config: Mapping[str, Any],
+    config: StageSettings,
     ground_store: str | Path,
     dem_tif: str | Path,
     pair_id: str,
@@ -130,7 +130,7 @@ def simulate_truth_stage(
     write_gpkg(patterns_gpkg, truth.patterns, layer="patterns")
 
 
-def product_grid_for(config: Mapping[str, Any]) -> Grid:
+def product_grid_for(config: StageSettings) -> Grid:
     """The product grid the config asks for."""
     if config["source"] == "synthetic":
         from massmove.simulate.ground import product_grid
@@ -144,7 +144,7 @@ def product_grid_for(config: Mapping[str, Any]) -> Grid:
 
 
 def interferogram_stage(
-    config: Mapping[str, Any],
+    config: StageSettings,
     pair_id: str,
     reference_store: str | Path,
     secondary_store: str | Path,
@@ -182,7 +182,7 @@ def interferogram_stage(
 
 
 def search_stage(
-    config: Mapping[str, Any],
+    config: StageSettings,
     raw_dir: str | Path,
     scenes_csv: str | Path,
     pairs_csv: str | Path,
@@ -201,7 +201,7 @@ def search_stage(
 
 
 def download_stage(
-    config: Mapping[str, Any], scene_id: str, scenes_csv: str | Path, zip_path: str | Path
+    config: StageSettings, scene_id: str, scenes_csv: str | Path, zip_path: str | Path
 ) -> None:
     """Download one SLC, resuming and verifying size and md5."""
     from massmove.asf.download import download_verified, earthdata_session
@@ -222,7 +222,7 @@ def download_stage(
 
 
 def orbit_stage(
-    config: Mapping[str, Any],
+    config: StageSettings,
     scene_id: str,
     scenes_csv: str | Path,
     eof_path: str | Path,
@@ -251,7 +251,7 @@ def orbit_stage(
 
 
 def dem_stage(
-    config: Mapping[str, Any], dem_tif: str | Path, tile_dir: str | Path, *, base_dir: str | Path = "."
+    config: StageSettings, dem_tif: str | Path, tile_dir: str | Path, *, base_dir: str | Path = "."
 ) -> None:
     """The DEM of the AOI in the map CRS (user DEM or Copernicus GLO-30 tiles)."""
     from massmove.asf.aoi import aoi_geometry

@@ -1,0 +1,239 @@
+"""What each workflow stage reads of the config, and the settings objects the stages take.
+
+Every rule of the workflow runs one stage. ``STAGE_KEYS`` names, for each of them, the
+config keys (dotted paths) its stage reads; nothing else of the config reaches it:
+
+- the rule passes exactly these keys as ``params`` (:func:`stage_params`), so changing a key
+  reruns the jobs whose stages read it, and no others;
+- the stage receives a :class:`StageSettings` built from those keys alone: reading any other
+  key stops with one line naming the stage and the key (an undeclared read is a bug that
+  would leave stale products);
+- products carry :attr:`StageSettings.digest`, the digest of the settings that made them.
+
+A key written ``-a.b`` removes ``a.b`` from a section declared whole.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from massmove.errors import ConfigError
+
+# The keys below were read off the stages themselves (every read of a settings object recorded
+# over a whole run); sections a stage reads in full are declared whole.
+
+# the keys that make the synthetic acquisitions of a track (dates and pass times)
+ACQUISITION_KEYS = (
+    "baselines_days",
+    "period",
+    "synthetic.pairs_per_baseline",
+    "synthetic.revisit_days",
+    "synthetic.geometry",
+)
+# ... and the pairs of the run
+PAIR_KEYS = ("tracks", *ACQUISITION_KEYS)
+# what imaging reads of the ground and the sensor (SLCs and the noise-free truth)
+IMAGING_KEYS = tuple(
+    f"synthetic.{key}"
+    for key in ("seed", "centre_m", "atmosphere", "landcover", "landslides", "orbit", "scatterers", "sensor")
+)
+# the built-in engine's processing (the truth is judged after the same filter and multilook)
+ENGINE_KEYS = (
+    "interferogram.coherence_window",
+    "interferogram.dem_densify_m",
+    "interferogram.goldstein",
+    "interferogram.multilook",
+)
+# the product grid of the synthetic scene
+GRID_KEYS = ("crs", "posting_m", "synthetic.centre_m", "synthetic.extent_km")
+
+STAGE_KEYS: dict[str, tuple[str, ...]] = {
+    # synthetic source
+    "pair_table": PAIR_KEYS,
+    "simulate_ground": (
+        "crs",
+        *(
+            f"synthetic.{key}"
+            for key in (
+                "seed",
+                "centre_m",
+                "extent_km",
+                "margin_m",
+                "terrain",
+                "dem",
+                "landcover",
+                "landslides",
+                "rock_glaciers",
+                "slope_deformations",
+            )
+        ),
+    ),
+    "simulate": ("crs", *ACQUISITION_KEYS, *IMAGING_KEYS),
+    "simulate_truth": (*PAIR_KEYS, *GRID_KEYS, *IMAGING_KEYS, *ENGINE_KEYS, "synthetic.truth"),
+    "interferogram": ("source", *PAIR_KEYS, *GRID_KEYS, *ENGINE_KEYS, "interferogram.coregistration"),
+    # real acquisitions
+    "search": ("aoi", "tracks", "baselines_days", "period", "search"),
+    "download": ("download",),
+    "orbit": ("orbits",),
+    "dem": ("aoi", "dem", "crs", "posting_m", "download"),
+    "snap_graph": ("source", "aoi", "crs", "posting_m", "snap", "interferogram", "search.polarisation"),
+    "snap_interferogram": ("source", "aoi", "crs", "posting_m", "snap"),
+    # the ensemble: a training scene is a whole synthetic scene with its own seed
+    "training_scene": ("source", "synthetic", "interferogram", *PAIR_KEYS, *GRID_KEYS),
+    "train": ("train", "-train.calibration", "model", "-model.checkpoints"),
+    "calibrate": (
+        "train.calibration",
+        "train.labelled",
+        "train.label_class",
+        "train.ignore_class",
+        "evaluation.iou_threshold",
+    ),
+    # detectors: one set of rules, the settings of the detector the job runs
+    "segment:ensemble": ("segment", "detection", "model.channels", "model.device", "train.patch_px"),
+    "segment:baseline": ("segment", "-segment.precision", "detection", "model.baseline", "train.patch_px"),
+    "vectorise": ("detection",),
+    "merge_detections": ("crs",),
+    "evaluate_pair": ("evaluation", "-evaluation.reference", "detection"),
+    "evaluation": ("evaluation.iou_threshold",),
+    # report, provenance, audits
+    "report": ("evaluation.class_column", "evaluation.reference_class", "model.architecture"),
+    "agreement": ("agreement", "-agreement.annotations", "crs"),
+    # the provenance record holds the whole config
+    "provenance": ("",),
+    "audit": ("audit",),
+}
+
+
+def _path(dotted: str) -> list[str]:
+    return [part for part in dotted.split(".") if part]
+
+
+def select(config: Mapping[str, Any], keys: Sequence[str]) -> dict[str, Any]:
+    """The part of ``config`` under ``keys`` (dotted paths, ``""`` for all of it, ``-a.b`` to
+    drop a key of a section taken whole), as plain nested dicts.
+
+    Examples
+    --------
+    >>> select({"a": {"b": 1, "c": 2}, "d": 3}, ["a", "-a.c"])
+    {'a': {'b': 1}}
+    >>> select({"a": {"b": 1, "c": 2}, "d": 3}, ["a.c", "d"])
+    {'a': {'c': 2}, 'd': 3}
+    """
+    chosen: dict[str, Any] = {}
+    for key in (k for k in keys if not k.startswith("-")):
+        parts = _path(key)
+        if not parts:
+            return copy.deepcopy(dict(config))
+        source: Any = config
+        target = chosen
+        for depth, part in enumerate(parts):
+            if not isinstance(source, Mapping) or part not in source:
+                raise ConfigError(f"config key '{key}': not in the config")
+            source = source[part]
+            if depth == len(parts) - 1:
+                target[part] = copy.deepcopy(source)
+            else:
+                target = target.setdefault(part, {})
+    for key in (k[1:] for k in keys if k.startswith("-")):
+        *parents, last = _path(key)
+        node: Any = chosen
+        for part in parents:
+            node = node.get(part, {}) if isinstance(node, dict) else {}
+        if isinstance(node, dict):
+            node.pop(last, None)
+    return chosen
+
+
+def stage_keys(stage: str) -> tuple[str, ...]:
+    """The declared keys of a stage; an unknown stage is an error naming it."""
+    try:
+        return STAGE_KEYS[stage]
+    except KeyError:
+        raise ConfigError(f"stage {stage!r}: not declared in massmove.settings.STAGE_KEYS") from None
+
+
+def stage_params(config: Mapping[str, Any], stage: str) -> dict[str, Any]:
+    """What a rule passes as ``params.settings``: the stage's name and the config keys it reads
+    (a changed key changes the param, and Snakemake reruns the job)."""
+    return {"stage": stage, "values": select(config, stage_keys(stage))}
+
+
+def settings_digest(settings: Mapping[str, Any]) -> str:
+    """The sha256 of the canonical JSON form of a config or a part of it."""
+    canonical = json.dumps(settings, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class StageSettings(dict[str, Any]):
+    """The config keys one stage reads, and nothing else: reading an undeclared key raises
+    :class:`ConfigError` naming the stage and the key.
+
+    Examples
+    --------
+    >>> settings = StageSettings.of("vectorise", {"detection": {"threshold": 0.5}})
+    >>> settings["detection"]["threshold"]
+    0.5
+    >>> settings["crs"]  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    massmove.errors.ConfigError: stage 'vectorise' reads config key 'crs', which its rule does not...
+    """
+
+    stage: str
+    prefix: str
+
+    @classmethod
+    def of(cls, stage: str, values: Mapping[str, Any], prefix: str = "") -> StageSettings:
+        """Wrap ``values`` (a rule's ``params.settings``) as the settings of ``stage``."""
+        settings = cls()
+        settings.stage, settings.prefix = stage, prefix
+        for key, value in values.items():
+            if isinstance(value, Mapping):
+                value = cls.of(stage, value, f"{prefix}{key}.")
+            dict.__setitem__(settings, key, value)
+        return settings
+
+    @classmethod
+    def from_config(cls, stage: str, config: Mapping[str, Any]) -> StageSettings:
+        """The settings of ``stage`` taken from a full config (tests, notebooks, benchmarks)."""
+        return cls.of(stage, select(config, stage_keys(stage)))
+
+    @classmethod
+    def from_rule(cls, params_settings: Mapping[str, Any]) -> StageSettings:
+        """The settings a rule passed as ``params.settings`` (:func:`stage_params`)."""
+        return cls.of(params_settings["stage"], params_settings["values"])
+
+    def __missing__(self, key: str) -> Any:
+        raise ConfigError(
+            f"stage {self.stage!r} reads config key '{self.prefix}{key}', which its rule does not "
+            "declare (massmove.settings.STAGE_KEYS)"
+        )
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        """Like ``dict.get`` for declared keys; an undeclared key raises as ``[]`` does."""
+        return self[key]
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> StageSettings:
+        return StageSettings.of(self.stage, copy.deepcopy(self.plain(), memo), self.prefix)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (StageSettings.of, (self.stage, self.plain(), self.prefix))
+
+    def plain(self) -> dict[str, Any]:
+        """The settings as plain nested dicts."""
+        return {k: v.plain() if isinstance(v, StageSettings) else v for k, v in self.items()}
+
+    def with_values(self, overrides: Mapping[str, Any]) -> StageSettings:
+        """A copy with ``overrides`` merged in key by key (e.g. another ground seed)."""
+        from massmove.config import deep_merge
+
+        return StageSettings.of(self.stage, deep_merge(self.plain(), overrides), self.prefix)
+
+    @property
+    def digest(self) -> str:
+        """The digest of these settings (the ``settings_digest`` tag of what the stage writes)."""
+        return settings_digest(self.plain())

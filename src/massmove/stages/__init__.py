@@ -1,0 +1,33 @@
+"""The stage layer: one function per workflow rule, one module per rule family. Snakemake
+scripts (``workflow/scripts``) call these; so can a notebook or a test. Each takes the
+:class:`massmove.settings.StageSettings` of its rule (the config keys it reads, declared in
+:data:`massmove.settings.STAGE_KEYS`) and paths; nothing imports this layer back.
+
+========================  =============================================  ====================
+rule                      function                                       module
+========================  =============================================  ====================
+pair_table                pairs_stage                                    stages.sources
+simulate_ground           simulate_ground_stage                          stages.sources
+simulate                  simulate_acquisition_stage                     stages.sources
+simulate_truth            simulate_truth_stage                           stages.sources
+interferogram (builtin)   interferogram_stage                            stages.sources
+search                    search_stage                                   stages.sources
+download                  download_stage                                 stages.sources
+orbit                     orbit_stage                                    stages.sources
+dem                       dem_stage                                      stages.sources
+snap_graph                snap_graph_stage                               stages.snap
+interferogram (snap)      snap_interferogram_stage                       stages.snap
+training_scene            training_scene_stage                           stages.model
+train                     train_stage                                    stages.model
+segment (both detectors)  segment_stage                                  stages.model
+calibrate                 calibrate_stage                                stages.evaluate
+vectorise                 vectorise_stage                                stages.detect
+merge_detections          merge_stage                                    stages.detect
+evaluate_pair             evaluate_pair_stage                            stages.evaluate
+evaluation                evaluation_stage                               stages.evaluate
+agreement                 agreement_stage                                stages.evaluate
+report                    report_stage                                   stages.report
+provenance                provenance_stage                               stages.report
+audit                     audit_stage                                    stages.report
+========================  =============================================  ====================
+"""

@@ -1,0 +1,221 @@
+"""Stages of the evaluation rules: one pair against its reference, the pooled run, the
+calibration of the ensemble's detection settings, the agreement study."""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import shutil
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from massmove.errors import InputError
+from massmove.evaluate.agreement import (
+    CLASSES_APART,
+    MERGED,
+    iou_matrix,
+    mean_iou_per_annotator,
+    pairwise_agreement,
+    read_annotations,
+)
+from massmove.evaluate.calibration import best_setting, calibration_table, out_of_fold_mosaics
+from massmove.evaluate.pair import evaluate_pair, pool_evaluations
+from massmove.io.atomic import atomic_path, write_json
+from massmove.io.detection import detection_from_tags
+from massmove.io.labels import read_labels
+from massmove.io.raster_io import read_bands, read_grid
+from massmove.io.vector import read_vector
+from massmove.model.checkpoint import METADATA, OOF_FILE, read_metadata
+from massmove.model.patches import LabelledProduct
+from massmove.model.sources import training_sources
+from massmove.report.figures import heatmap_png
+from massmove.settings import StageSettings
+
+log = logging.getLogger(__name__)
+
+
+def evaluate_pair_stage(
+    config: StageSettings,
+    detections_gpkg: str | Path,
+    likelihood_tif: str | Path,
+    reference_path: str | Path,
+    evaluation_json: str | Path,
+) -> None:
+    """``results/evaluation/{pair}.json``: one pair's detections and likelihood against the
+    reference polygons (``evaluation`` and ``detection`` sections of the config)."""
+    settings = config["evaluation"]
+    bands, grid, tags = read_bands(likelihood_tif, required=("likelihood_mean",))
+    detections = read_vector(detections_gpkg, what="detections")
+    references = read_labels(
+        reference_path, label_class=settings["reference_class"], class_column=settings["class_column"]
+    )
+    lenient = None
+    if settings["lenient_class"] is not None and settings["class_column"] is not None:
+        lenient = read_labels(
+            reference_path, label_class=settings["lenient_class"], class_column=settings["class_column"]
+        )
+    result = evaluate_pair(
+        detections,
+        references,
+        bands["likelihood_mean"],
+        grid,
+        iou_threshold=settings["iou_threshold"],
+        likelihood_threshold=detection_from_tags(tags, config["detection"]).threshold,
+        coverages=settings["coverage_thresholds"],
+        lenient=lenient,
+    )
+    result = {
+        "pair_id": tags.get("pair_id", Path(likelihood_tif).stem),
+        "reference": str(reference_path),
+        **result,
+    }
+    log.info(
+        "%s: pixel IoU %.3f, object F1 %.3f (%d detections, %d references, %d matched)",
+        result["pair_id"],
+        result["pixel"]["iou"],
+        result["object"]["f1"],
+        result["n_detections"],
+        result["n_references"],
+        result["object"]["matched"],
+    )
+    write_json(evaluation_json, result, indent=1)
+
+
+def evaluation_stage(
+    config: StageSettings, pair_jsons: Sequence[str | Path], evaluation_json: str | Path
+) -> None:
+    """``results/evaluation.json``: figures pooled over every pair, with the per-pair ones."""
+    per_pair = {}
+    for path in pair_jsons:
+        try:
+            record = json.loads(Path(path).read_text())
+            per_pair[record["pair_id"]] = record
+        except (OSError, ValueError, KeyError) as err:
+            raise InputError(f"{path}: not a pair evaluation ({err})") from err
+    thresholds = {record.get("likelihood_threshold") for record in per_pair.values()}
+    pooled = pool_evaluations(
+        per_pair,
+        iou_threshold=config["evaluation"]["iou_threshold"],
+        likelihood_threshold=thresholds.pop() if len(thresholds) == 1 else None,
+    )
+    log.info(
+        "%d pairs: pixel IoU %.3f, object precision %.3f, recall %.3f, F1 %.3f",
+        len(per_pair),
+        pooled["pixel_iou"],
+        pooled["object_precision"],
+        pooled["object_recall"],
+        pooled["object_f1"],
+    )
+    write_json(evaluation_json, pooled, indent=1)
+
+
+def calibrate_stage(
+    config: StageSettings,
+    trained_dirs: Sequence[str | Path],
+    scene_dirs: Sequence[str | Path],
+    member_dirs: Sequence[str | Path],
+    calibration_json: str | Path,
+    *,
+    base_dir: str | Path = ".",
+) -> None:
+    """Calibrate the ensemble's detection settings and write the final members (the trained
+    ones with ``detection`` in their ``massmove.json``) and the calibration table."""
+    if len(trained_dirs) != len(member_dirs):
+        raise InputError(f"{len(trained_dirs)} trained members for {len(member_dirs)} outputs")
+    sources: list[LabelledProduct] = training_sources(config, scene_dirs, base_dir)
+    references = {
+        str(source.product): [
+            g for g in source.labels.to_crs(read_grid(source.product).crs).geometry if g is not None
+        ]
+        for source in sources
+    }
+    mosaics = out_of_fold_mosaics(trained_dirs)
+    rules = config["train"]["calibration"]
+    table = calibration_table(
+        mosaics,
+        references,
+        thresholds=rules["thresholds"],
+        min_areas_m2=rules["min_areas_m2"],
+        iou_threshold=config["evaluation"]["iou_threshold"],
+    )
+    best = best_setting(table)
+    if best["matched"] == 0:
+        log.warning(
+            "no candidate matched a training reference out of fold: the calibration is not informative "
+            "(the highest threshold and area are kept); train on more labelled data"
+        )
+    log.info(
+        "calibrated on %d products: threshold %.2f, smallest polygon %.0f m2 (out-of-fold object F1 %.3f, "
+        "precision %.3f, recall %.3f; %d detections, %d references, %d matched)",
+        *(
+            len(mosaics),
+            best["threshold"],
+            best["min_area_m2"],
+            best["f1"],
+            best["precision"],
+            best["recall"],
+        ),
+        *(best["detections"], best["references"], best["matched"]),
+    )
+    detection = {
+        "threshold": float(best["threshold"]),
+        "min_area_m2": float(best["min_area_m2"]),
+        "calibrated_on": {
+            "products": len(mosaics),
+            "iou_threshold": config["evaluation"]["iou_threshold"],
+            **{
+                key: best[key] for key in ("detections", "references", "matched", "precision", "recall", "f1")
+            },
+        },
+    }
+    for trained, member in zip(map(Path, trained_dirs), map(Path, member_dirs), strict=True):
+        record = read_metadata(trained)
+        record.pop("out_of_fold", None)
+        record["detection"] = detection
+        with atomic_path(member, directory=True) as tmp:
+            for name in sorted(p.name for p in trained.iterdir()):
+                if name not in (METADATA, OOF_FILE):
+                    shutil.copyfile(trained / name, tmp / name)
+            (tmp / METADATA).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+    write_json(calibration_json, {"chosen": detection, "table": table}, indent=1)
+
+
+def agreement_stage(
+    config: StageSettings,
+    annotation_paths: Mapping[str, str | Path],
+    csv_path: str | Path,
+    png_path: str | Path,
+) -> None:
+    """``results/agreement/agreement.csv`` (pairwise IoU per scope, and each annotator's mean
+    with the others) and ``agreement.png`` (heatmaps, classes apart and merged)."""
+    settings = config["agreement"]
+    names = list(annotation_paths)
+    if len(names) < 2:
+        raise InputError("config key 'agreement.annotations': at least two annotation sets are needed")
+    sets = {
+        name: read_annotations(
+            path,
+            crs=config["crs"],
+            class_column=settings["class_column"],
+            default_class=settings["default_class"],
+        )
+        for name, path in annotation_paths.items()
+    }
+    rows = pairwise_agreement(sets, settings["classes"])
+    matrices = {scope: iou_matrix(rows, names, scope) for scope in (CLASSES_APART, MERGED)}
+    means = {scope: mean_iou_per_annotator(matrix) for scope, matrix in matrices.items()}
+    with atomic_path(Path(csv_path)) as tmp, tmp.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["annotator_a", "annotator_b", "scope", "iou"])
+        for row in rows:
+            iou = "" if row["iou"] is None else f"{row['iou']:.6f}"
+            writer.writerow([row["annotator_a"], row["annotator_b"], row["scope"], iou])
+        for scope, values in means.items():
+            for name, value in zip(names, values, strict=True):
+                writer.writerow([name, "mean_of_others", scope, "" if np.isnan(value) else f"{value:.6f}"])
+    png = heatmap_png(matrices, names, "Pairwise IoU")
+    with atomic_path(Path(png_path)) as tmp:
+        tmp.write_bytes(png)

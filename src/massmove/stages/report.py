@@ -1,0 +1,98 @@
+"""Stages of the report, provenance and audit rules."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+
+from massmove.audit import Tolerance, audit, format_report, write_audit
+from massmove.io.atomic import atomic_path, write_json
+from massmove.io.labels import read_labels
+from massmove.io.vector import read_vector
+from massmove.provenance import build_provenance
+from massmove.report.html import build_report, load_json
+from massmove.settings import StageSettings
+
+log = logging.getLogger(__name__)
+
+
+def report_stage(
+    config: StageSettings,
+    *,
+    interferograms: Sequence[str | Path],
+    likelihoods: Sequence[str | Path],
+    detections: Sequence[str | Path],
+    baseline_detections: Sequence[str | Path],
+    references: Sequence[str | Path],
+    evaluation_json: str | Path | None,
+    baseline_evaluation_json: str | Path | None,
+    provenance_json: str | Path,
+    benchmark_dir: str | Path,
+    report_html: str | Path,
+    agreement: Sequence[str | Path] = (),
+) -> None:
+    """``results/report.html`` from the run's products (lists ordered by pair)."""
+    settings = config["evaluation"]
+    pairs = []
+    for index, product in enumerate(interferograms):
+        layers = {"detections": read_vector(detections[index], what="detections")}
+        if baseline_detections:
+            layers["baseline"] = read_vector(baseline_detections[index], what="baseline detections")
+        reference: gpd.GeoDataFrame | None = None
+        if references:
+            reference = read_labels(
+                references[index],
+                label_class=settings["reference_class"],
+                class_column=settings["class_column"],
+            )
+        pairs.append(
+            {
+                "pair_id": Path(product).stem,
+                "interferogram": product,
+                "likelihood": likelihoods[index],
+                "reference": reference,
+                "layers": layers,
+            }
+        )
+    evaluations = {}
+    if evaluation_json:
+        evaluations[config["model"]["architecture"]] = load_json(evaluation_json, "evaluation")
+    if baseline_evaluation_json:
+        evaluations["baseline"] = load_json(baseline_evaluation_json, "baseline evaluation")
+    text = build_report(
+        title="massmove run report",
+        pairs=pairs,
+        evaluations=evaluations,
+        provenance=load_json(provenance_json, "provenance record"),
+        benchmark_dir=benchmark_dir,
+        agreement=(agreement[0], agreement[1]) if agreement else None,
+    )
+    with atomic_path(Path(report_html)) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    log.info("report of %d pairs written to %s", len(pairs), report_html)
+
+
+def provenance_stage(
+    config: StageSettings, run_dir: str | Path, snakefile: str | Path, out_json: str | Path
+) -> dict[str, Any]:
+    """Build the record and write it atomically to ``out_json``; return it."""
+    record = build_provenance(config.plain(), run_dir, snakefile)
+    write_json(out_json, record, indent=2)
+    return record
+
+
+def audit_stage(
+    config: StageSettings, provenance_json: str | Path, out_json: str | Path, *, cores: int
+) -> None:
+    """The audit rule: audit, log the report, write it as JSON (also when not reproduced)."""
+    from massmove import logger
+
+    tolerance = Tolerance(float_atol=config["audit"]["float_atol"])
+    result = audit(provenance_json, cores=cores, tolerance=tolerance)
+    for line in format_report(result).splitlines():
+        logger.info(line)
+    write_audit(result, out_json)
