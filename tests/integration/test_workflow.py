@@ -111,6 +111,39 @@ def test_rerun_has_nothing_to_do(tiny_run):
 
 
 @pytest.mark.slow
+def test_the_workflow_reads_config_config_yaml(tmp_path):
+    # a copy of the workflow whose config/config.yaml a user edited: one track, one baseline
+    workflow = tmp_path / "massmove"
+    for name in ("workflow", "config", "envs"):
+        shutil.copytree(REPO / name, workflow / name)
+    shutil.copy(REPO / "Snakefile", workflow / "Snakefile")
+    config = yaml.safe_load((workflow / "config" / "config.yaml").read_text())
+    config["tracks"], config["baselines_days"] = ["D066"], [18]
+    (workflow / "config" / "config.yaml").write_text(yaml.safe_dump(config))
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    result = subprocess.run(
+        [*SNAKEMAKE[:-1], str(workflow / "Snakefile"), "--directory", str(run_dir), "-n", "--quiet", "rules"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    counts = job_counts(result.stdout)
+    assert counts["interferogram"] == 1 and counts["simulate"] == 2
+    # --configfile still overrides it key by key
+    (tmp_path / "two.yaml").write_text(yaml.safe_dump({"baselines_days": [12, 18]}))
+    again = subprocess.run(
+        [*SNAKEMAKE[:-1], str(workflow / "Snakefile"), "--directory", str(run_dir), "-n", "--quiet", "rules"]
+        + ["--configfile", str(tmp_path / "two.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert job_counts(again.stdout)["interferogram"] == 2
+
+
 def test_typo_in_config_stops_with_one_line(tmp_path):
     (tmp_path / "bad.yaml").write_text("synthetic:\n  sed: 3\n")
     result = snakemake(tmp_path, "--configfile", str(tmp_path / "bad.yaml"), "-n", check=False)

@@ -27,3 +27,24 @@ def test_magnitude_frequency_draws_detections_on_white_axes():
         colour_share(magnitude_frequency_png({"reference": areas["reference"]}), PLOT_COLOURS["detections"])
         == 0
     )
+
+
+def test_the_report_shows_the_agreement_study_when_it_ran(tmp_path):
+    from massmove.report.figures import heatmap_png
+    from massmove.report.html import build_report
+
+    table = tmp_path / "agreement.csv"
+    table.write_text(
+        "annotator_a,annotator_b,scope,iou\n"
+        "expert_a,expert_b,merged,0.400000\n"
+        "expert_a,mean_of_others,merged,0.400000\n"
+        "expert_b,mean_of_others,merged,0.400000\n"
+    )
+    heatmap = tmp_path / "agreement.png"
+    heatmap.write_bytes(
+        heatmap_png({"merged": np.array([[1.0, 0.4], [0.4, 1.0]])}, ["expert_a", "expert_b"], "IoU")
+    )
+    common = {"title": "run", "pairs": [], "evaluations": {}, "provenance": {}, "benchmark_dir": tmp_path}
+    with_study = build_report(**common, agreement=(table, heatmap))
+    assert "<h2>Agreement</h2>" in with_study and "<td>expert_b</td>" in with_study
+    assert "<h2>Agreement</h2>" not in build_report(**common)

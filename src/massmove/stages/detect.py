@@ -6,12 +6,10 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-import geopandas as gpd
-
 from massmove.detect.vectorise import detection_polygons, merge_detections
 from massmove.io.detection import detection_from_tags
 from massmove.io.raster_io import read_bands
-from massmove.io.vector import write_gpkg
+from massmove.io.vector import read_vector, write_gpkg
 from massmove.settings import StageSettings
 
 log = logging.getLogger(__name__)
@@ -41,7 +39,7 @@ def merge_stage(
     config: StageSettings, detection_gpkgs: Sequence[str | Path], merged_gpkg: str | Path
 ) -> None:
     """Merge the detections of every pair into ``results/detections.gpkg``."""
-    layers = [gpd.read_file(path, engine="pyogrio") for path in detection_gpkgs]
+    layers = [read_vector(path, what="detections") for path in detection_gpkgs]
     merged = merge_detections(layers, config["crs"])
     log.info("%d detected areas from %d pairs", len(merged), len(layers))
     write_gpkg(merged_gpkg, merged, layer="detections")
