@@ -64,7 +64,8 @@ wildcard_constraints:
 
 def settings_of(stage):
     """``params.settings`` of a rule: the config keys its stage reads, and nothing else
-    (massmove.settings.STAGE_KEYS); a changed key reruns exactly the jobs that read it."""
+    (massmove.settings.STAGE_KEYS); a changed key reruns exactly the jobs that read it.
+    """
     return stage_params(config, stage)
 
 
@@ -291,9 +292,13 @@ def get_report_inputs(wildcards):
 
 def get_pair_detections(wildcards):
     """Detections of every pair in the detector's tree."""
-    return expand("{tree}/detections/{pair}.gpkg", tree=wildcards.tree, pair=get_run_pairs())
+    return expand(
+        "{tree}/detections/{pair}.gpkg", tree=wildcards.tree, pair=get_run_pairs()
+    )
 
 
 def get_pair_evaluations(wildcards):
     """Evaluation records of every pair in the detector's tree."""
-    return expand("{tree}/evaluation/{pair}.json", tree=wildcards.tree, pair=get_run_pairs())
+    return expand(
+        "{tree}/evaluation/{pair}.json", tree=wildcards.tree, pair=get_run_pairs()
+    )
