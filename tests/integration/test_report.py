@@ -65,7 +65,8 @@ def test_report_is_self_contained_and_shows_the_evaluations(tiny_run):
     provenance = json.loads((tiny_run / "results/provenance.json").read_text())
     assert provenance["config_digest"] in text
     assert html.escape(provenance["versions"]["torch"]) in text
-    assert "segment/" + pairs[0] in text  # a job timing
+    # job timings, named by rule, results tree (both detectors) and pair
+    assert f"segment/results/{pairs[0]}" in text and f"segment/results/baseline/{pairs[0]}" in text
 
 
 class _Recorder(socketserver.StreamRequestHandler):
