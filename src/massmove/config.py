@@ -204,7 +204,8 @@ def _dates_as_text(node: Any) -> Any:
 
 
 def config_digest(config: Mapping[str, Any]) -> str:
-    """Return the sha256 of the canonical JSON form of a config (recorded in every product)."""
+    """Return the sha256 of the canonical JSON form of a config or a part of it (the whole
+    config in the provenance record, a stage's settings in what the stage writes)."""
     canonical = json.dumps(config, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

@@ -23,7 +23,7 @@ from typing import Any
 from massmove import __version__
 from massmove.config import config_digest
 from massmove.io.digest import file_hexdigest
-from massmove.settings import STAGE_KEYS, select, settings_digest
+from massmove.settings import STAGE_KEYS, select
 
 PROVENANCE_FORMAT = 1
 # The trees of a run whose files are inputs or products.
@@ -240,7 +240,7 @@ def build_provenance(config: Mapping[str, Any], run_dir: str | Path, snakefile: 
         # the digest each stage's settings have under this config (the settings_digest tag of
         # the products it made): an audit can tell which products another config would change
         "settings_digests": {
-            stage: settings_digest(select(config, keys))
+            stage: config_digest(select(config, keys))
             for stage, keys in STAGE_KEYS.items()
             if stage != "provenance"
         },

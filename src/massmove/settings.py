@@ -16,11 +16,10 @@ A key written ``-a.b`` removes ``a.b`` from a section declared whole.
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from massmove.config import config_digest, deep_merge
 from massmove.errors import ConfigError
 
 # The keys below were read off the stages themselves (every read of a settings object recorded
@@ -162,12 +161,6 @@ def stage_params(config: Mapping[str, Any], stage: str) -> dict[str, Any]:
     return {"stage": stage, "values": select(config, stage_keys(stage))}
 
 
-def settings_digest(settings: Mapping[str, Any]) -> str:
-    """The sha256 of the canonical JSON form of a config or a part of it."""
-    canonical = json.dumps(settings, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
 class StageSettings(dict[str, Any]):
     """The config keys one stage reads, and nothing else: reading an undeclared key raises
     :class:`ConfigError` naming the stage and the key.
@@ -229,11 +222,9 @@ class StageSettings(dict[str, Any]):
 
     def with_values(self, overrides: Mapping[str, Any]) -> StageSettings:
         """A copy with ``overrides`` merged in key by key (e.g. another ground seed)."""
-        from massmove.config import deep_merge
-
         return StageSettings.of(self.stage, deep_merge(self.plain(), overrides), self.prefix)
 
     @property
     def digest(self) -> str:
         """The digest of these settings (the ``settings_digest`` tag of what the stage writes)."""
-        return settings_digest(self.plain())
+        return config_digest(self.plain())
