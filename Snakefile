@@ -24,6 +24,11 @@ if config["source"] == "synthetic":
     include: "workflow/rules/interferogram.smk"
 
 
+if config["source"] == "files":
+
+    include: "workflow/rules/files.smk"
+
+
 if config["source"] == "asf":
 
     include: "workflow/rules/search.smk"
@@ -32,6 +37,10 @@ if config["source"] == "asf":
     if config["interferogram"]["engine"] == "snap":
 
         include: "workflow/rules/snap.smk"
+
+    if config["interferogram"]["engine"] == "hyp3":
+
+        include: "workflow/rules/hyp3.smk"
 
 
 # segmentation, detections, evaluation and report of the run's interferograms (every source)

@@ -138,7 +138,21 @@ def _check_consistency(config: Mapping[str, Any]) -> None:
     if config["source"] == "asf" and engine == "builtin":
         raise ConfigError(
             "config key 'interferogram.engine': the builtin engine processes synthetic SLC stores only; "
-            "with source asf use snap, or none to acquire the data without interferograms"
+            "with source asf use snap or hyp3, or none to acquire the data without interferograms"
+        )
+    if config["source"] == "files" and engine in ("snap", "hyp3"):
+        raise ConfigError(
+            f"config key 'interferogram.engine': {engine} makes interferograms from SLCs; with "
+            "source files the interferograms are given (leave the engine at builtin)"
+        )
+    if config["source"] == "files" and not (config["files"]["interferograms"] or config["files"]["folder"]):
+        raise ConfigError(
+            "config key 'files': source files needs files.interferograms or files.folder (with files.layout)"
+        )
+    if config["download"]["granularity"] == "burst" and not (config["source"] == "asf" and engine == "snap"):
+        raise ConfigError(
+            "config key 'download.granularity': burst downloads feed the SNAP engine (source asf, "
+            "interferogram.engine snap)"
         )
     _check_crs(config["crs"])
     terrain = config["synthetic"]["terrain"]

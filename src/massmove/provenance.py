@@ -101,14 +101,20 @@ def tree_digests(run_dir: str | Path, trees: Iterable[str] = RUN_TREES) -> dict[
 def named_inputs(config: Mapping[str, Any]) -> list[str]:
     """Paths of the files and directories the config names as inputs, as written in it."""
     named = [
-        config["search"]["response"],
         config["orbits"]["path"],
         config["dem"]["path"],
         config["evaluation"]["reference"],
         *config["model"]["checkpoints"],
     ]
+    for key in ("response", "burst_response"):  # a path or a list of paths
+        replay = config["search"][key]
+        named += [replay] if isinstance(replay, str) else list(replay or [])
     for entry in config["train"]["labelled"]:
         named += [entry["interferogram"], entry["labels"]]
+    if config["source"] == "files":  # the interferograms made elsewhere
+        named.append(config["files"]["folder"])
+        for item in config["files"]["interferograms"]:
+            named += [item["phase"], item.get("coherence")]
     return [str(p) for p in named if p]
 
 

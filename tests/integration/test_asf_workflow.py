@@ -248,3 +248,42 @@ def test_real_pairs_are_segmented_and_evaluated_when_there_is_a_detector(tmp_pat
     plain = run(tmp_path, "--configfile", *configs[:-1], "--cores", "2", "-n", "--rerun-triggers", "mtime")
     assert plain.returncode == 0, plain.stderr[-3000:]
     assert "segment" not in job_counts(plain.stdout)
+
+
+def test_valais_burst_dry_run_lists_burst_downloads_and_their_bytes(tmp_path):
+    """download.granularity burst: the dry run lists one burst download and one SAFE assembly
+    per scene instead of the scene downloads, and says how many bytes that is; the search
+    report gives both totals."""
+    replay = tmp_path / "replay.yaml"
+    replay.write_text(
+        yaml.safe_dump(
+            {
+                "search": {
+                    "response": str(FIXTURES / "valais_umm.json"),
+                    "burst_response": str(FIXTURES / "valais_bursts.json"),
+                },
+                "download": {"granularity": "burst"},
+            }
+        )
+    )
+    valais = str(REPO / "config/examples/valais.yaml")
+    result = run(tmp_path, "--configfile", valais, str(replay), "--cores", "2", "-n")
+    assert result.returncode == 0, result.stderr[-3000:]
+    counts = job_counts(result.stdout)
+    assert counts["download_bursts"] == counts["assemble_safe"] == counts["orbit"] == 30
+    assert "download" not in counts
+    dry_run_note = result.stderr
+    result = run(tmp_path, "--configfile", valais, str(replay), "--cores", "1", "--until", "search")
+    assert result.returncode == 0, result.stderr[-3000:]
+    downloads = json.loads((tmp_path / "results/search_report.json").read_text())["downloads"]
+    bursts = pd.read_csv(tmp_path / "results/bursts.csv")
+    scenes = pd.read_csv(tmp_path / "results/scenes.csv").set_index("scene_id")
+    assert downloads["burst_bytes"] == bursts["size_bytes"].sum()
+    assert downloads["scenes"] == bursts["scene_id"].nunique() == 30
+    assert downloads["scene_bytes"] == scenes.loc[sorted(set(bursts["scene_id"])), "size_bytes"].sum()
+    # bursts over the whole canton still save more than a third of the bytes
+    assert downloads["burst_bytes"] < 0.6 * downloads["scene_bytes"]
+    assert (
+        f"massmove: {len(bursts)} bursts to download, {downloads['burst_bytes'] / 1e9:.1f} GB, instead of "
+        f"30 whole scenes, {downloads['scene_bytes'] / 1e9:.1f} GB"
+    ) in dry_run_note

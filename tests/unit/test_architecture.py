@@ -29,6 +29,10 @@ LAYERS = {
     "asf": 4,
     "fidelity": 4,
     "snap": 5,
+    # interferograms made elsewhere (their SNAP exports read the DIMAP header as snap does)
+    "files": 5,
+    # HyP3 on demand: its products are read by the files layer's hyp3 reader
+    "hyp3": 5,
     # detectors
     "detector": 6,
     "model": 7,

@@ -11,8 +11,10 @@ DIRECTIVES = ("output:", "log:", "benchmark:", "threads:", "resources:", "conda:
 
 def _rules(repo):
     for path in sorted((repo / "workflow/rules").glob("*.smk")):
-        for match in re.finditer(r"^(?:rule|checkpoint) (\w+):\n((?:    .*\n|\n)+)", path.read_text(), re.M):
-            yield path, match.group(1), match.group(2)
+        # rules at the top level, or indented under an if (one set or another by config)
+        pattern = r"^( *)(?:rule|checkpoint) (\w+):\n((?:\1    .*\n|\n)+)"
+        for match in re.finditer(pattern, path.read_text(), re.M):
+            yield path, match.group(2), match.group(3)
 
 
 def test_every_rule_declares_log_benchmark_threads_resources_and_env(repo):
@@ -46,11 +48,21 @@ def test_scripts_are_thin_adapters(repo):
         assert len(text.splitlines()) < 25, f"{script.name}: logic belongs in the package"
 
 
-def test_the_rule_files_hold_every_rule_snakemake_knows(repo):
+def test_the_rule_files_hold_every_rule_snakemake_knows(repo, tmp_path):
     """The form checks above see every rule of the workflow (real-data rules included)."""
+    from tests.files.fixtures import licsar_folder
+
     found = {name for _, name, _ in _rules(repo)}
     listed = set()
-    for config in ([], ["--config", "source=asf", "interferogram={'engine': 'snap'}"]):
+    folder = licsar_folder(tmp_path / "licsar")
+    configs = (
+        [],
+        ["--config", "source=asf", "interferogram={'engine': 'snap'}"],
+        ["--config", "source=asf", "interferogram={'engine': 'snap'}", "download={'granularity': 'burst'}"],
+        ["--config", "source=asf", "interferogram={'engine': 'hyp3'}"],
+        ["--config", "source=files", f"files={{'folder': '{folder}'}}"],
+    )
+    for config in configs:
         result = subprocess.run(
             [sys.executable, "-m", "snakemake", "--list-rules", *config],
             cwd=repo,

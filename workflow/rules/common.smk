@@ -25,9 +25,18 @@ PRIMARY_DETECTOR = primary_detector(config)
 # (offline and deterministic). A live ASF search is a checkpoint: its pairs are read after it.
 PAIRS = {}
 ASF_SCENES = None
+# source files: the given interferogram of each pair (massmove.files.inventory)
+FILE_INPUTS = {}
 try:
     if config["source"] == "synthetic":
         PAIRS = {pair.pair_id: pair for pair in synthetic_pairs(config)}
+    elif config["source"] == "files":
+        from massmove.files.inventory import file_interferograms
+
+        FILE_INPUTS = {
+            item.pair_id: item for item in file_interferograms(config["files"])
+        }
+        PAIRS = dict(FILE_INPUTS)
     elif config["search"]["response"] is not None:
         from massmove.asf.pairing import pair_scenes
         from massmove.asf.search import search as replay_search
@@ -35,6 +44,14 @@ try:
         _outcome = replay_search(config)
         PAIRS = {pair.pair_id: pair for pair in _outcome.pairs}
         ASF_SCENES = sorted(pair_scenes(_outcome.pairs))
+        if _outcome.downloads.get("granularity") == "burst":
+            _d = _outcome.downloads
+            print(
+                f"massmove: {_d['bursts']} bursts to download, {_d['burst_bytes'] / 1e9:.1f} GB, "
+                f"instead of {_d['scenes']} whole scenes, {_d['scene_bytes'] / 1e9:.1f} GB "
+                "(results/search_report.json)",
+                file=sys.stderr,
+            )
 except MassmoveError as err:
     sys.exit(f"massmove: error: {err}")
 
@@ -53,7 +70,8 @@ if config["source"] == "asf":
 
 
 wildcard_constraints:
-    pair=r"[AD]\d{3}_\d{8}_\d{8}",
+    # track A### or D###, or X000 for interferograms given without one (source files)
+    pair=r"([AD]\d{3}|X000)_\d{8}_\d{8}",
     seed=r"\d+",
     fold=r"\d+",
     scene=r"SYN_[AD]\d{3}_\d{8}T\d{6}|S1[ABCD]_IW_SLC__1S\w+",
@@ -102,7 +120,8 @@ def get_asf_scenes():
 def can_detect():
     """Whether the run segments its interferograms: always for the synthetic source; for real
     data when it has a detector (the baseline, an operators' ensemble, or labelled
-    interferograms to train on) and interferograms (the snap engine)."""
+    interferograms to train on) and interferograms (given files, or the snap or hyp3 engine).
+    """
     if config["source"] == "synthetic":
         return True
     has_detector = (
@@ -110,7 +129,10 @@ def can_detect():
         or bool(config["model"]["checkpoints"])
         or bool(config["train"]["labelled"])
     )
-    return has_detector and config["interferogram"]["engine"] == "snap"
+    return has_detector and (
+        config["source"] == "files"
+        or config["interferogram"]["engine"] in ("snap", "hyp3")
+    )
 
 
 def can_evaluate():
@@ -140,14 +162,29 @@ def get_final_outputs(wildcards):
     if config["source"] == "synthetic":
         outputs += expand("results/interferograms/{pair}.tif", pair=sorted(PAIRS))
         outputs += expand("results/truth/{pair}.gpkg", pair=sorted(PAIRS))
+    elif config["source"] == "files":
+        outputs += expand("results/interferograms/{pair}.tif", pair=sorted(PAIRS))
     else:
-        scenes = get_asf_scenes()
-        outputs += expand("resources/slc/{scene}.zip", scene=scenes)
-        outputs += expand("resources/orbits/{scene}.EOF", scene=scenes)
-        outputs += ["resources/dem/aoi_dem.tif"]
-        if config["interferogram"]["engine"] == "snap":
+        engine = config["interferogram"]["engine"]
+        if engine in ("snap", "none"):
+            # SLCs, orbits and the DEM; HyP3 fetches its own
+            scenes = get_asf_scenes()
+            outputs += expand("resources/slc/{scene}.zip", scene=scenes)
+            outputs += expand("resources/orbits/{scene}.EOF", scene=scenes)
+            outputs += ["resources/dem/aoi_dem.tif"]
+        if engine in ("snap", "hyp3"):
             outputs += expand("results/interferograms/{pair}.tif", pair=get_run_pairs())
     return outputs + get_detection_outputs()
+
+
+def get_file_inputs(wildcards):
+    """Files of the given interferogram of a pair (phase, coherence, metadata)."""
+    return [str(path) for path in FILE_INPUTS[wildcards.pair].files]
+
+
+def get_all_file_inputs(wildcards):
+    """Files of every given interferogram (source files)."""
+    return sorted({str(p) for item in FILE_INPUTS.values() for p in item.files})
 
 
 def get_reference(wildcards):

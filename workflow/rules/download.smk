@@ -1,26 +1,72 @@
 # Verified, resumable downloads of SLCs, orbit files and the DEM (source: asf).
 
 
-rule download:
-    input:
-        scenes="results/scenes.csv",
-    output:
-        slc="resources/slc/{scene}.zip",
-    log:
-        "logs/download/{scene}.log",
-    benchmark:
-        "results/benchmarks/download/{scene}.tsv"
-    conda:
-        "../../envs/core.yaml"
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=120,
-        asf_connections=1,
-    params:
-        settings=settings_of("download"),
-    script:
-        "../scripts/download.py"
+if config["download"]["granularity"] == "scene":
+
+    rule download:
+        input:
+            scenes="results/scenes.csv",
+        output:
+            slc="resources/slc/{scene}.zip",
+        log:
+            "logs/download/{scene}.log",
+        benchmark:
+            "results/benchmarks/download/{scene}.tsv"
+        conda:
+            "../../envs/core.yaml"
+        threads: 1
+        resources:
+            mem_mb=500,
+            runtime=120,
+            asf_connections=1,
+        params:
+            settings=settings_of("download"),
+        script:
+            "../scripts/download.py"
+
+else:
+
+    # only the bursts over the AOI (ASF's burst service), assembled into a SAFE for SNAP
+    rule download_bursts:
+        input:
+            bursts="results/bursts.csv",
+        output:
+            bursts=directory("resources/bursts/{scene}"),
+        log:
+            "logs/download_bursts/{scene}.log",
+        benchmark:
+            "results/benchmarks/download_bursts/{scene}.tsv"
+        conda:
+            "../../envs/core.yaml"
+        threads: 1
+        resources:
+            mem_mb=500,
+            runtime=60,
+            asf_connections=1,
+        params:
+            settings=settings_of("download_bursts"),
+        script:
+            "../scripts/download_bursts.py"
+
+    rule assemble_safe:
+        input:
+            bursts="resources/bursts/{scene}",
+        output:
+            slc="resources/slc/{scene}.zip",
+        log:
+            "logs/assemble_safe/{scene}.log",
+        benchmark:
+            "results/benchmarks/assemble_safe/{scene}.tsv"
+        conda:
+            "../../envs/snap.yaml"
+        threads: 1
+        resources:
+            mem_mb=4000,
+            runtime=30,
+        params:
+            settings=settings_of("assemble_safe"),
+        script:
+            "../scripts/assemble_safe.py"
 
 
 rule orbit:

@@ -14,11 +14,20 @@ from typing import Any
 import pandas as pd
 
 from massmove.asf.aoi import aoi_geometry
+from massmove.asf.bursts import (
+    BurstRecord,
+    burst_savings,
+    bursts_for_scenes,
+    load_burst_response,
+    query_bursts,
+    write_burst_table,
+)
 from massmove.asf.pairing import (
     PairingReport,
     PassPair,
     build_pairs,
     group_passes,
+    pair_scenes,
     pass_pair_table,
     period_of,
     screen,
@@ -39,6 +48,9 @@ class SearchOutcome:
     pairs: list[PassPair]
     report: PairingReport
     raw_responses: dict[str, Any]  # name -> path of a replayed file, or GeoJSON of a live query
+    # download.granularity burst: the bursts to download, and their bytes against whole scenes
+    bursts: list[BurstRecord] = dataclasses.field(default_factory=list)
+    downloads: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 def response_paths(config: Mapping[str, Any], base_dir: str | Path = ".") -> list[Path]:
@@ -108,7 +120,70 @@ def search(config: Mapping[str, Any], *, base_dir: str | Path = ".") -> SearchOu
         log.info("rejected %s: %s", rejected["scene_id"], rejected["reason"])
     for missing in report.baselines_without_pairs:
         log.warning("track %s: no pair at %s days", missing["track"], missing["baseline_days"])
-    return SearchOutcome(records, pairs, report, raw)
+    outcome = SearchOutcome(records, pairs, report, raw)
+    scene_bytes = {scene_id: record.size_bytes for scene_id, record in pair_scenes(pairs).items()}
+    outcome.downloads = {
+        "granularity": "scene",
+        "scenes": len(scene_bytes),
+        "scene_bytes": sum(scene_bytes.values()),
+    }
+    if needs_bursts(config):
+        outcome.bursts = burst_downloads(config, pairs, aoi, raw, base_dir=base_dir)
+    if config["download"]["granularity"] == "burst":
+        outcome.downloads = burst_savings(outcome.bursts, scene_bytes)
+        log.info(
+            "%d bursts, %.1f GB, instead of %d scenes, %.1f GB",
+            len(outcome.bursts),
+            outcome.downloads["burst_bytes"] / 1e9,
+            len(scene_bytes),
+            outcome.downloads["scene_bytes"] / 1e9,
+        )
+    return outcome
+
+
+def needs_bursts(config: Mapping[str, Any]) -> bool:
+    """Whether the run works on bursts: burst downloads for SNAP, or HyP3's multi-burst jobs."""
+    multi_burst = (
+        config["interferogram"]["engine"] == "hyp3" and config["hyp3"]["job_type"] == "INSAR_ISCE_MULTI_BURST"
+    )
+    return bool(config["download"]["granularity"] == "burst" or multi_burst)
+
+
+def burst_downloads(
+    config: Mapping[str, Any],
+    pairs: list[PassPair],
+    aoi: Any,
+    raw: dict[str, Any],
+    *,
+    base_dir: str | Path = ".",
+) -> list[BurstRecord]:
+    """The bursts the pairs need (replayed ``search.burst_response``, else ASF's SLC-BURST
+    collection); every scene of a pair must have some."""
+    replay = config["search"]["burst_response"]
+    found: list[BurstRecord] = []
+    if replay is not None:
+        for name in [replay] if isinstance(replay, str) else list(replay):
+            path = Path(name) if Path(name).is_absolute() else Path(base_dir) / name
+            found += load_burst_response(path)
+            raw[f"bursts_{path.name}"] = path
+    else:
+        for track in config["tracks"]:
+            bursts, geojson = query_bursts(config, track, aoi)
+            found += bursts
+            raw[f"bursts_{track}.geojson"] = geojson
+    passes = [
+        ([s.scene_id for s in pair.reference.slices], [s.scene_id for s in pair.secondary.slices])
+        for pair in pairs
+    ]
+    chosen = bursts_for_scenes(found, passes, aoi, config["search"]["polarisation"])
+    covered = {b.scene_id for b in chosen}
+    missing = sorted({s for ref, sec in passes for s in (*ref, *sec)} - covered)
+    if missing:
+        raise ProcessingError(
+            f"download.granularity burst: no burst over the AOI shared by both passes for {len(missing)} "
+            f"scene(s) ({missing[0]}, ...); the burst catalogue lacks them, use granularity scene"
+        )
+    return chosen
 
 
 def write_search(
@@ -118,8 +193,10 @@ def write_search(
     scenes_csv: str | Path,
     pairs_csv: str | Path,
     report_json: str | Path,
+    bursts_csv: str | Path | None = None,
 ) -> None:
-    """Write the raw responses, ``scenes.csv``, ``pairs.csv`` and the search report, atomically."""
+    """Write the raw responses, ``scenes.csv``, ``pairs.csv``, the search report (with the bytes
+    to download) and ``bursts.csv``, atomically."""
     if not outcome.pairs:
         raise ProcessingError(
             "the search found no pair: "
@@ -138,8 +215,12 @@ def write_search(
         pd.DataFrame([r.to_row() for r in outcome.records]).to_csv(tmp, index=False)
     with atomic_path(pairs_csv) as tmp:
         pass_pair_table(outcome.pairs).to_csv(tmp, index=False)
+    if bursts_csv is not None:
+        write_burst_table(outcome.bursts, bursts_csv)
     with atomic_path(report_json) as tmp:
-        Path(tmp).write_text(json.dumps(outcome.report.to_dict(), indent=1))
+        Path(tmp).write_text(
+            json.dumps({**outcome.report.to_dict(), "downloads": outcome.downloads}, indent=1)
+        )
 
 
 def scene_table(scenes_csv: str | Path) -> pd.DataFrame:

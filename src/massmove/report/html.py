@@ -33,6 +33,7 @@ th, td { border: 1px solid #999; padding: 0.25em 0.6em; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 img { max-width: 100%; }
 code { background: #eee; padding: 0 0.2em; }
+p.flag { background: #fff3cd; border-left: 4px solid #e0a800; padding: 0.4em 0.8em; }
 """
 
 #: pooled figures shown per detector, in this order
@@ -184,6 +185,24 @@ def agreement_section(table_csv: str | Path, heatmap_png: str | Path) -> str:
     return "<h2>Agreement</h2>" + _image(Path(heatmap_png).read_bytes(), "agreement heatmap") + table
 
 
+def coarse_input_note(tags: Mapping[str, str], posting_m: float) -> str | None:
+    """The warning of a pair whose input is coarser than the product's posting, else None.
+
+    Examples
+    --------
+    >>> coarse_input_note({"coarser_than_posting": "yes", "native_posting_m": "92.6",
+    ...                    "posting_ratio": "7.41"}, 12.5)[:48]
+    'Input posting 92.6 m is 7.41 times coarser than '
+    """
+    if tags.get("coarser_than_posting") != "yes":
+        return None
+    return (
+        f"Input posting {tags['native_posting_m']} m is {tags['posting_ratio']} times coarser than "
+        f"the {posting_m:g} m posting the detector reads: patterns smaller than a few input "
+        "pixels cannot show, and detections are less reliable than on a native product."
+    )
+
+
 def build_report(
     *,
     title: str,
@@ -204,8 +223,20 @@ def build_report(
         sections.append(metric_tables(evaluations))
     areas: dict[str, list[float]] = {}
     quicklooks = []
+    inputs = []
     for pair in pairs:
-        bands, grid, _ = read_bands(pair["interferogram"], required=("wrapped_phase",))
+        bands, grid, tags = read_bands(pair["interferogram"], required=("wrapped_phase",))
+        flag = coarse_input_note(tags, grid.spacing_m)
+        if "native_posting_m" in tags:
+            inputs.append(
+                [
+                    pair["pair_id"],
+                    tags.get("engine", "unknown"),
+                    tags["native_posting_m"],
+                    tags.get("posting_ratio", ""),
+                    tags.get("coherence_source", ""),
+                ]
+            )
         spread = read_bands(pair["likelihood"], required=("likelihood_spread",))[0]["likelihood_spread"]
         outlines = dict(pair["layers"])
         if pair["reference"] is not None:
@@ -214,7 +245,15 @@ def build_report(
             areas.setdefault(name, []).extend(frame.to_crs(grid.crs).area.tolist() if len(frame) else [])
         png = quicklook_png(bands["wrapped_phase"], spread, grid, outlines, pair["pair_id"])
         quicklooks.append(
-            f"<h3>{html.escape(pair['pair_id'])}</h3>" + _image(png, f"quicklook {pair['pair_id']}")
+            f"<h3>{html.escape(pair['pair_id'])}</h3>"
+            + (f'<p class="flag">{html.escape(flag)}</p>' if flag else "")
+            + _image(png, f"quicklook {pair['pair_id']}")
+        )
+    if inputs:
+        sections.append(
+            "<h2>Inputs</h2><p>Interferograms made elsewhere; a posting ratio above 1 means the "
+            "input is coarser than the grid the detector reads.</p>"
+            + _table(["pair", "engine", "input posting (m)", "posting ratio", "coherence"], inputs)
         )
     sections.append(
         "<h2>Magnitude-frequency</h2>" + _image(magnitude_frequency_png(areas), "magnitude-frequency")

@@ -74,7 +74,18 @@ def read_metadata(dim: str | Path) -> dict[str, Any]:
     """Geometry metadata of a DIMAP product (its Abstracted_Metadata)."""
     dim = Path(dim)
     try:
-        abstracted = _abstracted(ET.parse(dim).getroot())
+        text = dim.read_text(errors="replace")
+    except OSError as err:
+        raise InputError(f"{dim}: not a readable SNAP DIMAP header ({type(err).__name__}: {err})") from err
+    return read_metadata_xml(text, dim)
+
+
+def read_metadata_xml(header: str, where: str | Path) -> dict[str, Any]:
+    """Geometry metadata of a DIMAP header given as text (a ``.dim`` file, or the header SNAP
+    embeds in its GeoTIFF exports); ``where`` names the file in errors."""
+    dim = where
+    try:
+        abstracted = _abstracted(ET.fromstring(header))
         frequency_mhz = float(_attribute(abstracted, "radar_frequency"))
         near, far = (
             float(_attribute(abstracted, "incidence_near")),
@@ -88,7 +99,7 @@ def read_metadata(dim: str | Path) -> dict[str, Any]:
             "incidence_deg": (near + far) / 2,
             "perpendicular_baseline_m": _perpendicular_baseline_m(abstracted),
         }
-    except (OSError, ET.ParseError, KeyError, ValueError) as err:
+    except (ET.ParseError, KeyError, ValueError) as err:
         raise InputError(f"{dim}: not a readable SNAP DIMAP header ({type(err).__name__}: {err})") from err
 
 

@@ -13,10 +13,16 @@ simulate_truth            simulate_truth_stage                           stages.
 interferogram (builtin)   interferogram_stage                            stages.sources
 search                    search_stage                                   stages.sources
 download                  download_stage                                 stages.sources
+download_bursts           download_bursts_stage                          stages.sources
+assemble_safe             assemble_safe_stage                            stages.sources
 orbit                     orbit_stage                                    stages.sources
 dem                       dem_stage                                      stages.sources
 snap_graph                snap_graph_stage                               stages.snap
 interferogram (snap)      snap_interferogram_stage                       stages.snap
+hyp3_product              hyp3_product_stage                             stages.hyp3
+interferogram (hyp3)      hyp3_interferogram_stage                       stages.hyp3
+files_pairs               files_pairs_stage                              stages.files
+import_interferogram      import_interferogram_stage                     stages.files
 training_scene            training_scene_stage                           stages.model
 train                     train_stage                                    stages.model
 segment (both detectors)  segment_stage                                  stages.model

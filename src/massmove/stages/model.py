@@ -192,6 +192,10 @@ def load_detector(config: StageSettings, detector: str, member_dirs: Sequence[st
     raise ConfigError(f"detector {detector!r}: expected 'ensemble' or 'baseline'")
 
 
+# tags of an interferogram made elsewhere that the likelihood carries on (source files)
+COARSE_INPUT_TAGS = ("native_posting_m", "posting_ratio", "coarser_than_posting")
+
+
 def segment_stage(
     config: StageSettings,
     product_tif: str | Path,
@@ -226,7 +230,17 @@ def segment_stage(
         key: value
         for key, value in profile["tags"].items()
         if key in ("pair_id", "track", "direction", "reference", "secondary", "baseline_days")
+        or key in COARSE_INPUT_TAGS
     }
+    if tags.get("coarser_than_posting") == "yes":
+        log.warning(
+            "%s: its input (%s m) is %s times coarser than the %s m grid the detector reads; "
+            "detections are flagged in the report",
+            product_tif,
+            tags.get("native_posting_m"),
+            tags.get("posting_ratio"),
+            profile["transform"].a,
+        )
     identity = model.identity()
     tags.update(
         {

@@ -187,16 +187,23 @@ def search_stage(
     scenes_csv: str | Path,
     pairs_csv: str | Path,
     report_json: str | Path,
+    bursts_csv: str | Path | None = None,
     *,
     base_dir: str | Path = ".",
 ) -> None:
-    """Search ASF (or replay ``search.response``), write raw responses, scenes, pairs and report."""
+    """Search ASF (or replay ``search.response``), write raw responses, scenes, pairs, report
+    and the bursts to download (``download.granularity: burst``)."""
     from massmove.asf.search import search, write_search
 
     outcome = search(config, base_dir=base_dir)
     log.info("%d records, %d pairs", len(outcome.records), len(outcome.pairs))
     write_search(
-        outcome, raw_dir=raw_dir, scenes_csv=scenes_csv, pairs_csv=pairs_csv, report_json=report_json
+        outcome,
+        raw_dir=raw_dir,
+        scenes_csv=scenes_csv,
+        pairs_csv=pairs_csv,
+        report_json=report_json,
+        bursts_csv=bursts_csv,
     )
 
 
@@ -262,3 +269,35 @@ def dem_stage(
         aoi_geometry(config["aoi"], base_dir=base_dir), config, dem_tif, tile_dir, base_dir=base_dir
     )
     log.info("DEM from %s", ", ".join(used))
+
+
+def download_bursts_stage(
+    config: StageSettings, scene_id: str, bursts_csv: str | Path, bursts_dir: str | Path
+) -> None:
+    """Download the bursts of one scene that ``results/bursts.csv`` lists."""
+    import pandas as pd
+
+    from massmove.asf.burst_safe import download_scene_bursts
+    from massmove.asf.download import earthdata_session
+
+    table = pd.read_csv(bursts_csv)
+    rows = table[table["scene_id"] == scene_id].to_dict("records")
+    params = config["download"]
+    download_scene_bursts(
+        rows,
+        bursts_dir,
+        session=earthdata_session(),
+        retries=params["retries"],
+        backoff_s=params["backoff_s"],
+        timeout_s=params["timeout_s"],
+    )
+    log.info("%s: %d bursts, %d bytes", scene_id, len(rows), int(sum(r["size_bytes"] for r in rows)))
+
+
+def assemble_safe_stage(config: StageSettings, bursts_dir: str | Path, slc_zip: str | Path) -> None:
+    """Assemble one scene's bursts into the SAFE zip SNAP reads (burst2safe)."""
+    from massmove.asf.burst_safe import assemble_safe
+
+    if config["download"]["granularity"] != "burst":
+        raise ConfigError("config key 'download.granularity': SAFE assembly serves burst downloads only")
+    assemble_safe(bursts_dir, slc_zip)

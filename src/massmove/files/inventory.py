@@ -1,0 +1,167 @@
+"""The interferograms of ``source: files``: one entry per pair, from the config's list and folder."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from massmove.errors import ConfigError, InputError
+from massmove.pairs import TRACK_PATTERN, Track
+
+# Sentinel-1 C-band: 5.405 GHz (science.md: wavelength 5.5465763 cm)
+SENTINEL1_WAVELENGTH_M = 0.055465763
+# the track of a pair whose inputs do not say it (its pair id starts with it)
+UNKNOWN_TRACK = "X000"
+UNKNOWN = "unknown"
+
+
+@dataclasses.dataclass(frozen=True)
+class FileInterferogram:
+    """One interferogram made elsewhere and what its files say about it.
+
+    ``phase_band``/``coherence_band`` are 1-based band indexes (SNAP exports hold both in one
+    file); ``coherence_scale`` turns stored values into [0, 1] (1/255 for LiCSAR's bytes);
+    ``metadata`` holds the product tags the inputs give (heading, incidence, baseline,
+    granules, engine); what they do not give is tagged ``unknown`` by the conversion.
+    """
+
+    phase: Path
+    reference: dt.date
+    secondary: dt.date
+    coherence: Path | None = None
+    track: str | None = None
+    layout: str = "list"
+    phase_band: int = 1
+    coherence_band: int = 1
+    coherence_scale: float | None = None
+    metadata: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    sources: tuple[Path, ...] = ()
+
+    @property
+    def pair_id(self) -> str:
+        """``{track}_{reference:%Y%m%d}_{secondary:%Y%m%d}``; track ``X000`` when unknown."""
+        return f"{self.track or UNKNOWN_TRACK}_{self.reference:%Y%m%d}_{self.secondary:%Y%m%d}"
+
+    @property
+    def baseline_days(self) -> int:
+        """Temporal baseline in days."""
+        return (self.secondary - self.reference).days
+
+    @property
+    def files(self) -> list[Path]:
+        """Every file the conversion reads (the rule's inputs)."""
+        paths = [self.phase, *([self.coherence] if self.coherence else []), *self.sources]
+        return sorted(set(paths), key=str)
+
+    def record(self) -> dict[str, Any]:
+        """The pair-table row of this interferogram."""
+        if self.track:
+            track = Track.parse(self.track)
+            direction, orbit = track.direction, str(track.relative_orbit)
+        else:
+            direction, orbit = UNKNOWN, UNKNOWN
+        return {
+            "pair_id": self.pair_id,
+            "track": self.track or UNKNOWN_TRACK,
+            "direction": direction,
+            "relative_orbit": orbit,
+            "reference_scene": self.metadata.get("reference_scene", UNKNOWN),
+            "secondary_scene": self.metadata.get("secondary_scene", UNKNOWN),
+            "reference_datetime": self.metadata.get("reference_datetime", self.reference.isoformat()),
+            "secondary_datetime": self.metadata.get("secondary_datetime", self.secondary.isoformat()),
+            "baseline_days": self.baseline_days,
+            "layout": self.layout,
+            "phase": str(self.phase),
+            "coherence": str(self.coherence) if self.coherence else "",
+        }
+
+
+def parse_date(value: Any, where: str) -> dt.date:
+    """A date from ISO text, ``YYYYMMDD`` or a date object; an error naming ``where``."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    for pattern in ("%Y-%m-%d", "%Y%m%d"):
+        try:
+            return dt.datetime.strptime(text[:10] if "-" in text else text[:8], pattern).date()
+        except ValueError:
+            continue
+    raise ConfigError(f"{where}: {value!r} is not a date (YYYY-MM-DD or YYYYMMDD)")
+
+
+def resolve(path: str | Path, base_dir: str | Path) -> Path:
+    """A user path: ``~`` expanded, relative paths against the run directory."""
+    path = Path(path).expanduser()
+    return path if path.is_absolute() else Path(base_dir) / path
+
+
+def listed_interferograms(
+    entries: Sequence[Mapping[str, Any]], *, base_dir: str | Path = "."
+) -> list[FileInterferogram]:
+    """The interferograms of ``files.interferograms`` (phase, coherence, dates, track)."""
+    found = []
+    for index, entry in enumerate(entries):
+        key = f"config key 'files.interferograms[{index}]'"
+        phase = resolve(entry["phase"], base_dir)
+        coherence = resolve(entry["coherence"], base_dir) if entry.get("coherence") else None
+        for path in (phase, coherence):
+            if path is not None and not path.is_file():
+                raise InputError(f"{key}: file not found: {path}")
+        track = entry.get("track")
+        if track is not None and not TRACK_PATTERN.match(str(track)):
+            raise ConfigError(f"{key}.track: {track!r} is not A### or D### (e.g. A088)")
+        found.append(
+            FileInterferogram(
+                phase=phase,
+                coherence=coherence,
+                reference=parse_date(entry["reference"], f"{key}.reference"),
+                secondary=parse_date(entry["secondary"], f"{key}.secondary"),
+                track=track,
+                layout="list",
+                metadata={"engine": f"files ({entry.get('processor') or UNKNOWN} processor)"},
+            )
+        )
+    return found
+
+
+def file_interferograms(files: Mapping[str, Any], *, base_dir: str | Path = ".") -> list[FileInterferogram]:
+    """Every interferogram of ``source: files``, in pair-id order.
+
+    Raises
+    ------
+    ConfigError
+        Neither a list nor a folder, dates out of order, or two inputs of the same pair
+        (both files named).
+    InputError
+        A listed file or the folder does not exist.
+    """
+    from massmove.files.layouts import scan_folder
+
+    found = listed_interferograms(files["interferograms"], base_dir=base_dir)
+    if files["folder"] is not None:
+        folder = resolve(files["folder"], base_dir)
+        found += scan_folder(folder, files["layout"])
+    if not found:
+        raise ConfigError(
+            "config key 'files': source files needs files.interferograms or files.folder "
+            "(with files.layout) holding at least one interferogram"
+        )
+    by_pair: dict[str, FileInterferogram] = {}
+    for item in found:
+        if item.secondary <= item.reference:
+            raise ConfigError(
+                f"{item.phase}: secondary date {item.secondary} is not after reference {item.reference}"
+            )
+        if item.pair_id in by_pair:
+            other = by_pair[item.pair_id]
+            raise ConfigError(
+                f"{item.phase}: pair {item.pair_id} is given twice (also {other.phase}); keep one, "
+                "or set the track of each"
+            )
+        by_pair[item.pair_id] = item
+    return [by_pair[pair_id] for pair_id in sorted(by_pair)]
