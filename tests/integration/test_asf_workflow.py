@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from massmove.asf.records import geojson_of, load_response
+from massmove.asf.records import geojson_of
 from tests.loopback import FileServer
 from tests.runs import job_counts
-from tests.unit.test_asf_search import FIXTURES, expected_pair_ids
+from tests.unit.test_asf_search import FIXTURES, expected_pair_ids, valais_records, valais_replay
 
 REPO = Path(__file__).resolve().parents[2]
 SNAKEMAKE = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile")]
@@ -73,13 +73,7 @@ def test_valais_dry_run_with_a_replayed_response(tmp_path):
 @pytest.fixture
 def loopback_run(tmp_path):
     """A small AOI seen by one slice of A088: three passes, a 12- and an 18-day pair."""
-    records = [
-        r
-        for r in load_response(FIXTURES / "valais_umm.json")
-        if r.scene_id.startswith(("S1A_IW_SLC", "S1B_IW_SLC"))
-        and r.frame == 146
-        and r.start_utc.strftime("%m%d") in {"0726", "0807", "0813"}
-    ]
+    records = valais_records(146, {"0726", "0807", "0813"})
     assert len(records) == 3
     server = FileServer(token="Tok3n-never-to-be-logged")
     rewritten = []
@@ -254,18 +248,7 @@ def test_valais_burst_dry_run_lists_burst_downloads_and_their_bytes(tmp_path):
     """download.granularity burst: the dry run lists one burst download and one SAFE assembly
     per scene instead of the scene downloads, and says how many bytes that is; the search
     report gives both totals."""
-    replay = tmp_path / "replay.yaml"
-    replay.write_text(
-        yaml.safe_dump(
-            {
-                "search": {
-                    "response": str(FIXTURES / "valais_umm.json"),
-                    "burst_response": str(FIXTURES / "valais_bursts.json"),
-                },
-                "download": {"granularity": "burst"},
-            }
-        )
-    )
+    replay = valais_replay(tmp_path / "replay.yaml", download={"granularity": "burst"})
     valais = str(REPO / "config/examples/valais.yaml")
     result = run(tmp_path, "--configfile", valais, str(replay), "--cores", "2", "-n")
     assert result.returncode == 0, result.stderr[-3000:]

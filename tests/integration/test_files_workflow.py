@@ -138,7 +138,7 @@ def test_the_example_configs_plan_their_jobs(tmp_path):
     """config/examples/{licsar,files,hyp3}.yaml with inputs where their comments say (the
     fixtures of each layout; a replayed search for HyP3): each dry run plans its jobs."""
     from tests.runs import REPO, job_counts
-    from tests.unit.test_asf_search import FIXTURES
+    from tests.unit.test_asf_search import valais_replay
 
     examples = REPO / "config" / "examples"
     licsar = tmp_path / "licsar_run"
@@ -162,17 +162,7 @@ def test_the_example_configs_plan_their_jobs(tmp_path):
 
     hyp3 = tmp_path / "hyp3_run"
     hyp3.mkdir()
-    replay = hyp3 / "replay.yaml"
-    replay.write_text(
-        yaml.safe_dump(
-            {
-                "search": {
-                    "response": str(FIXTURES / "valais_umm.json"),
-                    "burst_response": str(FIXTURES / "valais_bursts.json"),
-                }
-            }
-        )
-    )
+    replay = valais_replay(hyp3 / "replay.yaml")
     counts = job_counts(
         snakemake(hyp3, "--configfile", str(examples / "hyp3.yaml"), str(replay), "-n").stdout
     )

@@ -17,11 +17,11 @@ import pytest
 import rasterio
 import yaml
 
-from massmove.asf.records import geojson_of, load_response
+from massmove.asf.records import geojson_of
 from tests.files import fixtures as fx
 from tests.hyp3_standin import HyP3StandIn
 from tests.runs import snakemake
-from tests.unit.test_asf_search import FIXTURES
+from tests.unit.test_asf_search import FIXTURES, valais_records
 
 TOKEN = "hyp3-Tok3n-never-to-be-logged"
 PAIRS = {"A088_20180726_20180807", "A088_20180726_20180813"}
@@ -64,13 +64,7 @@ def product_zip(job: dict) -> tuple[str, bytes]:
 
 @pytest.fixture(params=["INSAR_GAMMA", "INSAR_ISCE_MULTI_BURST"])
 def hyp3_run(tmp_path, request):
-    records = [
-        r
-        for r in load_response(FIXTURES / "valais_umm.json")
-        if r.scene_id.startswith(("S1A_IW_SLC", "S1B_IW_SLC"))
-        and r.frame == 151
-        and r.start_utc.strftime("%m%d") in {"0726", "0807", "0813"}
-    ]
+    records = valais_records(151, {"0726", "0807", "0813"})
     assert len(records) == 3
     (tmp_path / "response.geojson").write_text(json.dumps(geojson_of(records)))
     with HyP3StandIn(product_zip, TOKEN) as api:

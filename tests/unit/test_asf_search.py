@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from massmove.asf.aoi import aoi_geometry
 from massmove.asf.records import geojson_of, load_response
@@ -44,14 +45,36 @@ def expected_pair_ids() -> set[str]:
 
 
 def write_outputs(outcome, directory: Path) -> None:
-    """write_search into ``directory`` (raw/, scenes.csv, pairs.csv, report.json)."""
+    """write_search into ``directory`` (raw/, scenes.csv, pairs.csv, report.json, bursts.csv)."""
     write_search(
         outcome,
         raw_dir=directory / "raw",
         scenes_csv=directory / "scenes.csv",
         pairs_csv=directory / "pairs.csv",
         report_json=directory / "report.json",
+        bursts_csv=directory / "bursts.csv",
     )
+
+
+def valais_records(frame: int, days: set[str]) -> list:
+    """The S1A/S1B IW SLC records of the Valais response of one frame on some days (MMDD)."""
+    return [
+        r
+        for r in load_response(FIXTURES / "valais_umm.json")
+        if r.scene_id.startswith(("S1A_IW_SLC", "S1B_IW_SLC"))
+        and r.frame == frame
+        and r.start_utc.strftime("%m%d") in days
+    ]
+
+
+def valais_replay(path: Path, **extra) -> Path:
+    """A config file replaying the Valais scene and burst responses (plus ``extra`` keys)."""
+    search = {
+        "response": str(FIXTURES / "valais_umm.json"),
+        "burst_response": str(FIXTURES / "valais_bursts.json"),
+    }
+    path.write_text(yaml.safe_dump({"search": search, **extra}))
+    return path
 
 
 def test_the_shared_real_record_parses():

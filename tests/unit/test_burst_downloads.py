@@ -15,11 +15,11 @@ from massmove.asf.burst_safe import assemble_safe, download_scene_bursts, slc_tr
 from massmove.asf.bursts import load_burst_response
 from massmove.asf.download import DownloadError
 from massmove.asf.pairing import pair_scenes
-from massmove.asf.search import search, write_search
+from massmove.asf.search import search
 from massmove.config import resolve_config
 from massmove.errors import InputError, ProcessingError
 from tests.loopback import FileServer
-from tests.unit.test_asf_search import FIXTURES
+from tests.unit.test_asf_search import FIXTURES, write_outputs
 
 
 def burst_config(aoi, **search_keys):
@@ -65,14 +65,7 @@ def test_bursts_cover_the_pairs_and_their_bytes_are_reported_beside_the_scenes(t
     assert downloads["burst_bytes"] == sum(b.size_bytes for b in outcome.bursts)
     assert downloads["scene_bytes"] == sum(s.size_bytes for s in scenes.values())
     assert downloads["saved_bytes"] == downloads["scene_bytes"] - downloads["burst_bytes"] > 0
-    write_search(
-        outcome,
-        raw_dir=tmp_path / "raw",
-        scenes_csv=tmp_path / "scenes.csv",
-        pairs_csv=tmp_path / "pairs.csv",
-        report_json=tmp_path / "report.json",
-        bursts_csv=tmp_path / "bursts.csv",
-    )
+    write_outputs(outcome, tmp_path)
     table = pd.read_csv(tmp_path / "bursts.csv")
     assert table["size_bytes"].sum() == downloads["burst_bytes"]
     assert (

@@ -41,32 +41,35 @@ def never_done(job):
     raise AssertionError("no product is asked for")
 
 
-def test_an_earlier_job_of_the_same_request_is_reused_not_paid_twice(monkeypatch):
+@pytest.fixture
+def standin(monkeypatch):
+    """The HyP3 stand-in, a client logged into it, and the request of one pair."""
     monkeypatch.setenv("EARTHDATA_TOKEN", "t")
     with HyP3StandIn(never_done, "t") as api:
-        client = hyp3_client(api.url)
         (request,) = job_requests(SETTINGS, "A088_20180726_20180807", REFERENCE, SECONDARY, 12.5)
-        first, submitted = submit_or_reuse(client, request)
-        again, resubmitted = submit_or_reuse(client, request)
-        assert submitted and not resubmitted and again.job_id == first.job_id
-        # other looks are another request: a new job
-        (coarser,) = job_requests(SETTINGS, "A088_20180726_20180807", REFERENCE, SECONDARY, 80.0)
-        other, submitted = submit_or_reuse(client, coarser)
-        assert submitted and other.job_id != first.job_id and len(api.submitted) == 2
-        # a failed job is not reused
-        api.jobs[first.job_id]["status_code"] = "FAILED"
-        retry, submitted = submit_or_reuse(client, request)
-        assert submitted and retry.job_id not in (first.job_id, other.job_id)
-        with pytest.raises(ProcessingError, match=rf"HyP3 job {first.job_id} .* failed"):
-            wait_for(client, client.get_job_by_id(first.job_id), timeout_s=1, poll_s=0.01)
+        yield api, hyp3_client(api.url), request
 
 
-def test_a_job_still_running_after_the_timeout_stops_with_advice(monkeypatch):
-    monkeypatch.setenv("EARTHDATA_TOKEN", "t")
-    with HyP3StandIn(never_done, "t") as api:
-        client = hyp3_client(api.url)
-        (request,) = job_requests(SETTINGS, "A088_20180726_20180807", REFERENCE, SECONDARY, 12.5)
-        job, _ = submit_or_reuse(client, request)
-        api.advance = lambda job_id, base: dict(api.jobs[job_id])  # never moves on
-        with pytest.raises(ProcessingError, match="not done after 0.05 s; run again to keep waiting"):
-            wait_for(client, job, timeout_s=0.05, poll_s=0.01)
+def test_an_earlier_job_of_the_same_request_is_reused_not_paid_twice(standin):
+    api, client, request = standin
+    first, submitted = submit_or_reuse(client, request)
+    again, resubmitted = submit_or_reuse(client, request)
+    assert submitted and not resubmitted and again.job_id == first.job_id
+    # other looks are another request: a new job
+    (coarser,) = job_requests(SETTINGS, "A088_20180726_20180807", REFERENCE, SECONDARY, 80.0)
+    other, submitted = submit_or_reuse(client, coarser)
+    assert submitted and other.job_id != first.job_id and len(api.submitted) == 2
+    # a failed job is not reused
+    api.jobs[first.job_id]["status_code"] = "FAILED"
+    retry, submitted = submit_or_reuse(client, request)
+    assert submitted and retry.job_id not in (first.job_id, other.job_id)
+    with pytest.raises(ProcessingError, match=rf"HyP3 job {first.job_id} .* failed"):
+        wait_for(client, client.get_job_by_id(first.job_id), timeout_s=1, poll_s=0.01)
+
+
+def test_a_job_still_running_after_the_timeout_stops_with_advice(standin):
+    api, client, request = standin
+    job, _ = submit_or_reuse(client, request)
+    api.advance = lambda job_id, base: dict(api.jobs[job_id])  # never moves on
+    with pytest.raises(ProcessingError, match="not done after 0.05 s; run again to keep waiting"):
+        wait_for(client, job, timeout_s=0.05, poll_s=0.01)

@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import shapely
-import yaml
 
+from massmove.asf.records import read_response, umm_items
 from massmove.errors import InputError
 
 BURST_COLUMNS = [
@@ -107,24 +106,11 @@ def load_burst_response(path: str | Path) -> list[BurstRecord]:
     asf-search GeoJSON of burst products."""
     from asf_search import S1BurstProduct
 
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"burst search response not found: {path}")
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        data = yaml.safe_load(text.replace(": None", ": null"))
+    data = read_response(path, "burst search response")
     if isinstance(data, Mapping) and data.get("type") == "FeatureCollection":
         return [burst_from_product(f["properties"], f["geometry"], str(path)) for f in data["features"]]
-    items = (
-        [data]
-        if isinstance(data, Mapping) and "umm" in data
-        else data.get("items", data)
-        if isinstance(data, Mapping)
-        else data
-    )
-    if not isinstance(items, list) or not all(isinstance(i, Mapping) and "umm" in i for i in items):
+    items = umm_items(data)
+    if items is None:
         raise InputError(f"{path}: not CMR UMM JSON burst records nor asf-search GeoJSON")
     records = []
     for item in items:
@@ -139,20 +125,12 @@ def query_bursts(
     """Query ASF's SLC-BURST collection for one track over the AOI and period (network)."""
     import asf_search
 
-    from massmove.asf.pairing import period_of
-    from massmove.pairs import Track
+    from massmove.asf.pairing import query_window
 
-    parsed = Track.parse(track)
-    start, end = period_of(config)
     results = asf_search.search(
         dataset=asf_search.DATASET.SLC_BURST,
-        relativeOrbit=parsed.relative_orbit,
-        flightDirection=parsed.direction.upper(),
         polarization=config["search"]["polarisation"],
-        intersectsWith=aoi.wkt,
-        start=dt.datetime.combine(start, dt.time.min, tzinfo=dt.UTC),
-        end=dt.datetime.combine(end, dt.time.max, tzinfo=dt.UTC),
-        maxResults=config["search"]["max_results"],
+        **query_window(config, track, aoi),
     )
     found = [burst_from_product(p.properties, p.geometry, f"ASF burst search {track}") for p in results]
     return found, results.geojson()

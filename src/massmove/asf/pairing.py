@@ -211,3 +211,17 @@ def pair_scenes(pairs: Sequence[PassPair]) -> dict[str, SceneRecord]:
 def period_of(config: Mapping[str, Any]) -> tuple[dt.date, dt.date]:
     """The configured period as dates."""
     return dt.date.fromisoformat(config["period"]["start"]), dt.date.fromisoformat(config["period"]["end"])
+
+
+def query_window(config: Mapping[str, Any], track: str, aoi: shapely.Geometry) -> dict[str, Any]:
+    """asf-search options of one track's query over the AOI and period (scenes or bursts)."""
+    parsed = Track.parse(track)
+    start, end = period_of(config)
+    return {
+        "relativeOrbit": parsed.relative_orbit,
+        "flightDirection": parsed.direction.upper(),
+        "intersectsWith": aoi.wkt,
+        "start": dt.datetime.combine(start, dt.time.min, tzinfo=dt.UTC),
+        "end": dt.datetime.combine(end, dt.time.max, tzinfo=dt.UTC),
+        "maxResults": config["search"]["max_results"],
+    }

@@ -98,33 +98,44 @@ def _umm_records(items: Iterable[Mapping[str, Any]], source: str) -> list[SceneR
     return records
 
 
-def load_response(path: str | Path) -> list[SceneRecord]:
-    """Read a saved response: asf-search GeoJSON, or CMR UMM JSON (one record, a list, or ``items``).
-
-    YAML flow style (as the shared fixture) is read too, YAML being a superset of JSON.
-    """
+def read_response(path: str | Path, what: str = "search response") -> Any:
+    """The parsed content of a saved response: JSON, or YAML flow style (as asf-search's test
+    resources; YAML being a superset of JSON, with Python's ``None`` read as null)."""
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"search response not found: {path}")
+        raise InputError(f"{what} not found: {path}")
     text = path.read_text(encoding="utf-8")
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError:
         try:
-            data = yaml.safe_load(text)
+            return yaml.safe_load(text.replace(": None", ": null"))
         except yaml.YAMLError as err:
             raise InputError(f"{path}: neither JSON nor YAML ({' '.join(str(err).split())})") from err
+
+
+def umm_items(data: Any) -> list[Mapping[str, Any]] | None:
+    """The CMR UMM records of a response (one record, a list, or ``items``), else None."""
+    if isinstance(data, Mapping) and "umm" in data:
+        return [data]
+    if isinstance(data, Mapping) and "items" in data:
+        return list(data["items"])
+    if isinstance(data, list) and all(isinstance(i, Mapping) and "umm" in i for i in data):
+        return data
+    return None
+
+
+def load_response(path: str | Path) -> list[SceneRecord]:
+    """Read a saved response: asf-search GeoJSON, or CMR UMM JSON (one record, a list, or ``items``)."""
+    data = read_response(path)
     source = str(path)
     if isinstance(data, Mapping) and data.get("type") == "FeatureCollection":
         return [
             record_from_properties(f["properties"], f["geometry"], source) for f in data.get("features", [])
         ]
-    if isinstance(data, Mapping) and "umm" in data:
-        return _umm_records([data], source)
-    if isinstance(data, Mapping) and "items" in data:
-        return _umm_records(data["items"], source)
-    if isinstance(data, list) and all(isinstance(i, Mapping) and "umm" in i for i in data):
-        return _umm_records(data, source)
+    items = umm_items(data)
+    if items is not None:
+        return _umm_records(items, source)
     raise InputError(f"{path}: not an asf-search GeoJSON FeatureCollection nor CMR UMM JSON records")
 
 

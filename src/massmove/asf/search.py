@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
 import logging
 import shutil
@@ -30,12 +29,12 @@ from massmove.asf.pairing import (
     pair_scenes,
     pass_pair_table,
     period_of,
+    query_window,
     screen,
 )
 from massmove.asf.records import SceneRecord, geojson_of, load_response, record_from_properties
 from massmove.errors import InputError, ProcessingError
 from massmove.io.atomic import atomic_path
-from massmove.pairs import Track
 
 log = logging.getLogger(__name__)
 
@@ -66,19 +65,11 @@ def query_asf(config: Mapping[str, Any], track: str) -> tuple[list[SceneRecord],
     """Query ASF for one track's IW SLCs over the AOI and period (needs the network)."""
     import asf_search
 
-    parsed = Track.parse(track)
-    start, end = period_of(config)
-    aoi = aoi_geometry(config["aoi"])
     results = asf_search.search(
         platform=[asf_search.PLATFORM.SENTINEL1],
         processingLevel=asf_search.PRODUCT_TYPE.SLC,
         beamMode=asf_search.BEAMMODE.IW,
-        relativeOrbit=parsed.relative_orbit,
-        flightDirection=parsed.direction.upper(),
-        intersectsWith=aoi.wkt,
-        start=dt.datetime.combine(start, dt.time.min, tzinfo=dt.UTC),
-        end=dt.datetime.combine(end, dt.time.max, tzinfo=dt.UTC),
-        maxResults=config["search"]["max_results"],
+        **query_window(config, track, aoi_geometry(config["aoi"])),
     )
     records = [record_from_properties(p.properties, p.geometry, f"ASF search {track}") for p in results]
     return records, results.geojson()
