@@ -75,8 +75,8 @@ STAGE_KEYS: dict[str, tuple[str, ...]] = {
     "simulate_truth": (*PAIR_KEYS, *GRID_KEYS, *IMAGING_KEYS, *ENGINE_KEYS, "synthetic.truth"),
     "interferogram": ("source", *PAIR_KEYS, *GRID_KEYS, *ENGINE_KEYS, "interferogram.coregistration"),
     # interferograms made elsewhere
-    "files_pairs": ("files",),
-    "import_interferogram": ("files", "aoi", "crs", "posting_m"),
+    "files_pairs": ("files", "tracks", "baselines_days", "period"),
+    "import_interferogram": ("files", "tracks", "baselines_days", "period", "aoi", "crs", "posting_m"),
     # real acquisitions
     "search": (
         "aoi",

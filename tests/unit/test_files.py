@@ -199,3 +199,14 @@ def test_missing_listed_file_and_empty_folder_are_named(tmp_path):
         listed({"phase": str(tmp_path / "nowhere.tif"), "reference": "2018-08-01", "secondary": "2018-08-13"})
     with pytest.raises(InputError, match=rf"^{tmp_path}: no interferograms in the hyp3 layout"):
         file_interferograms({"interferograms": [], "folder": str(tmp_path), "layout": "hyp3"})
+
+
+def test_a_folder_gives_the_pairs_of_the_runs_tracks_baselines_and_period(tmp_path):
+    fx.licsar_folder(tmp_path)
+    files = {"interferograms": [], "folder": str(tmp_path), "layout": "licsar"}
+    period = {"start": "2018-07-15", "end": "2018-09-30"}
+    chosen = {"tracks": ["A088"], "baselines_days": [12, 18], "period": period}
+    assert [i.pair_id for i in file_interferograms(files, selection=chosen)] == ["A088_20180801_20180813"]
+    for other in ({"baselines_days": [6]}, {"tracks": ["D066"]}, {"period": {**period, "end": "2018-08-10"}}):
+        with pytest.raises(ConfigError, match=r"none of its 1 interferograms matches tracks, baselines_days"):
+            file_interferograms(files, selection={**chosen, **other})

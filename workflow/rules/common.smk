@@ -33,8 +33,10 @@ try:
     elif config["source"] == "files":
         from massmove.files.inventory import file_interferograms
 
+        _selection = {k: config[k] for k in ("tracks", "baselines_days", "period")}
         FILE_INPUTS = {
-            item.pair_id: item for item in file_interferograms(config["files"])
+            item.pair_id: item
+            for item in file_interferograms(config["files"], selection=_selection)
         }
         PAIRS = dict(FILE_INPUTS)
     elif config["search"]["response"] is not None:

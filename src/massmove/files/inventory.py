@@ -129,8 +129,42 @@ def listed_interferograms(
     return found
 
 
-def file_interferograms(files: Mapping[str, Any], *, base_dir: str | Path = ".") -> list[FileInterferogram]:
-    """Every interferogram of ``source: files``, in pair-id order.
+def select_scanned(
+    scanned: Sequence[FileInterferogram], selection: Mapping[str, Any], folder: Path
+) -> list[FileInterferogram]:
+    """The interferograms of a folder the run's ``tracks``, ``baselines_days`` and ``period``
+    ask for (a track the files do not give is not a reason to drop one); none left is an error
+    saying what the folder holds."""
+    if not selection:
+        return list(scanned)
+    start, end = (parse_date(selection["period"][k], f"config key 'period.{k}'") for k in ("start", "end"))
+    kept = [
+        item
+        for item in scanned
+        if item.baseline_days in selection["baselines_days"]
+        and start <= item.reference
+        and item.secondary <= end
+        and (item.track is None or item.track in selection["tracks"])
+    ]
+    if not kept:
+        held = sorted({(item.track or UNKNOWN_TRACK, item.baseline_days) for item in scanned})
+        dates = min(i.reference for i in scanned), max(i.secondary for i in scanned)
+        raise ConfigError(
+            f"{folder}: none of its {len(scanned)} interferograms matches tracks, baselines_days and "
+            f"period (it holds track/baseline {held[:6]}, dates {dates[0]} to {dates[1]})"
+        )
+    return kept
+
+
+def file_interferograms(
+    files: Mapping[str, Any],
+    *,
+    base_dir: str | Path = ".",
+    selection: Mapping[str, Any] | None = None,
+) -> list[FileInterferogram]:
+    """Every interferogram of ``source: files``, in pair-id order: those listed, and those of
+    the folder that ``selection`` (``tracks``, ``baselines_days``, ``period`` of the config)
+    asks for.
 
     Raises
     ------
@@ -145,7 +179,8 @@ def file_interferograms(files: Mapping[str, Any], *, base_dir: str | Path = ".")
     found = listed_interferograms(files["interferograms"], base_dir=base_dir)
     if files["folder"] is not None:
         folder = resolve(files["folder"], base_dir)
-        found += scan_folder(folder, files["layout"])
+        scanned = scan_folder(folder, files["layout"])
+        found += select_scanned(scanned, selection or {}, folder)
     if not found:
         raise ConfigError(
             "config key 'files': source files needs files.interferograms or files.folder "

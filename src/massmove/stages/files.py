@@ -18,9 +18,14 @@ from massmove.settings import StageSettings
 log = logging.getLogger(__name__)
 
 
+def selection_of(config: StageSettings) -> dict[str, object]:
+    """What picks the interferograms of a folder: tracks, baselines and period."""
+    return {key: config[key] for key in ("tracks", "baselines_days", "period")}
+
+
 def files_pairs_stage(config: StageSettings, pairs_csv: str | Path, *, base_dir: str | Path = ".") -> None:
     """Write ``results/pairs.csv`` of the interferograms the files section gives."""
-    items = file_interferograms(config["files"], base_dir=base_dir)
+    items = file_interferograms(config["files"], base_dir=base_dir, selection=selection_of(config))
     with atomic_path(pairs_csv) as tmp:
         pd.DataFrame([item.record() for item in items]).to_csv(tmp, index=False)
     log.info("%d interferograms: %s", len(items), ", ".join(item.pair_id for item in items))
@@ -30,7 +35,7 @@ def find_file_interferogram(
     config: StageSettings, pair_id: str, *, base_dir: str | Path = "."
 ) -> FileInterferogram:
     """The given interferogram of ``pair_id``."""
-    for item in file_interferograms(config["files"], base_dir=base_dir):
+    for item in file_interferograms(config["files"], base_dir=base_dir, selection=selection_of(config)):
         if item.pair_id == pair_id:
             return item
     raise InputError(f"pair {pair_id}: no such interferogram in the files section")
