@@ -259,7 +259,7 @@ def test_valais_burst_dry_run_lists_burst_downloads_and_their_bytes(tmp_path):
     result = run(tmp_path, "--configfile", valais, str(replay), "--cores", "1", "--until", "search")
     assert result.returncode == 0, result.stderr[-3000:]
     downloads = json.loads((tmp_path / "results/search_report.json").read_text())["downloads"]
-    bursts = pd.read_csv(tmp_path / "results/bursts.csv")
+    bursts = pd.read_csv(tmp_path / "results/search/bursts.csv")
     scenes = pd.read_csv(tmp_path / "results/scenes.csv").set_index("scene_id")
     assert downloads["burst_bytes"] == bursts["size_bytes"].sum()
     assert downloads["scenes"] == bursts["scene_id"].nunique() == 30

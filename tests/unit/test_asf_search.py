@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -45,14 +46,13 @@ def expected_pair_ids() -> set[str]:
 
 
 def write_outputs(outcome, directory: Path) -> None:
-    """write_search into ``directory`` (raw/, scenes.csv, pairs.csv, report.json, bursts.csv)."""
+    """write_search into ``directory`` (raw/ with bursts.csv, scenes.csv, pairs.csv, report.json)."""
     write_search(
         outcome,
         raw_dir=directory / "raw",
         scenes_csv=directory / "scenes.csv",
         pairs_csv=directory / "pairs.csv",
         report_json=directory / "report.json",
-        bursts_csv=directory / "bursts.csv",
     )
 
 
@@ -204,5 +204,7 @@ def test_live_search_asks_asf_the_right_questions(monkeypatch, tmp_path):
     replayed = search(valais_config(tmp_path / "raw" / "records.geojson"))
     assert [p.pair_id for p in replayed.pairs] == [p.pair_id for p in live.pairs]
     assert sorted((tmp_path / "raw").iterdir()) == sorted(
-        tmp_path / "raw" / name for name in ("A088.geojson", "D066.geojson", "records.geojson")
+        tmp_path / "raw" / name for name in ("A088.geojson", "D066.geojson", "records.geojson", "bursts.csv")
     )
+    # whole scenes: the burst table has its header and no burst
+    assert pd.read_csv(tmp_path / "raw" / "bursts.csv").empty

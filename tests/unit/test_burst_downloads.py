@@ -66,7 +66,7 @@ def test_bursts_cover_the_pairs_and_their_bytes_are_reported_beside_the_scenes(t
     assert downloads["scene_bytes"] == sum(s.size_bytes for s in scenes.values())
     assert downloads["saved_bytes"] == downloads["scene_bytes"] - downloads["burst_bytes"] > 0
     write_outputs(outcome, tmp_path)
-    table = pd.read_csv(tmp_path / "bursts.csv")
+    table = pd.read_csv(tmp_path / "raw" / "bursts.csv")
     assert table["size_bytes"].sum() == downloads["burst_bytes"]
     assert (
         json.loads((tmp_path / "report.json").read_text())["downloads"]["burst_bytes"]

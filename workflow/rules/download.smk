@@ -29,7 +29,8 @@ else:
     # only the bursts over the AOI (ASF's burst service), assembled into a SAFE for SNAP
     rule download_bursts:
         input:
-            bursts="results/bursts.csv",
+            # the search's raw folder holds the burst table (bursts.csv)
+            search="results/search",
         output:
             bursts=directory("resources/bursts/{scene}"),
         log:

@@ -9,7 +9,7 @@ localrules:
 rule hyp3_product:
     input:
         pairs="results/pairs.csv",
-        bursts="results/bursts.csv",
+        search="results/search",
     output:
         products=directory("resources/hyp3/{pair}"),
         record="results/hyp3/{pair}.json",

@@ -7,8 +7,6 @@ checkpoint search:
         scenes="results/scenes.csv",
         pairs="results/pairs.csv",
         report="results/search_report.json",
-        # the bursts to download (download.granularity burst; header only otherwise)
-        bursts="results/bursts.csv",
     log:
         "logs/search/search.log",
     benchmark:

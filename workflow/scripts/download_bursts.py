@@ -8,6 +8,6 @@ with script_logging(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
     download_bursts_stage(
         StageSettings.from_rule(snakemake.params.settings),  # noqa: F821
         snakemake.wildcards.scene,  # noqa: F821
-        snakemake.input.bursts,  # noqa: F821
+        snakemake.input.search,  # noqa: F821
         snakemake.output.bursts,  # noqa: F821
     )

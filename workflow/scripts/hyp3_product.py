@@ -9,7 +9,7 @@ with script_logging(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
         StageSettings.from_rule(snakemake.params.settings),  # noqa: F821
         snakemake.wildcards.pair,  # noqa: F821
         snakemake.input.pairs,  # noqa: F821
-        snakemake.input.bursts,  # noqa: F821
+        snakemake.input.search,  # noqa: F821
         snakemake.output.products,  # noqa: F821
         snakemake.output.record,  # noqa: F821
     )

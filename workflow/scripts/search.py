@@ -7,4 +7,4 @@ from massmove.stages.sources import search_stage
 with script_logging(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
     settings = StageSettings.from_rule(snakemake.params.settings)  # noqa: F821
     out = snakemake.output  # noqa: F821
-    search_stage(settings, out.raw, out.scenes, out.pairs, out.report, out.bursts)  # noqa: F821
+    search_stage(settings, out.raw, out.scenes, out.pairs, out.report)  # noqa: F821

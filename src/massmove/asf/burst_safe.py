@@ -35,13 +35,13 @@ def download_scene_bursts(
     backoff_s: float,
     timeout_s: float,
 ) -> Path:
-    """Download (verified by size, resumable) the bursts ``rows`` of ``results/bursts.csv``
-    list for one scene, and their metadata XML, into ``directory``."""
+    """Download (verified by size, resumable) the bursts ``rows`` of ``results/search/bursts.csv``
+    lists for one scene, and their metadata XML, into ``directory``."""
     from massmove.asf.download import download_verified
 
     directory = Path(directory)
     if not rows:
-        raise InputError(f"{directory.name}: results/bursts.csv lists no burst of this scene")
+        raise InputError(f"{directory.name}: results/search/bursts.csv lists no burst of this scene")
     partial = directory.with_name(f".{directory.name}.partial")
     partial.mkdir(parents=True, exist_ok=True)
     listed = []

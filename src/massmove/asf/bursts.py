@@ -23,6 +23,8 @@ import shapely
 from massmove.asf.records import read_response, umm_items
 from massmove.errors import InputError
 
+# the bursts to download, in the search's raw folder: results/search/bursts.csv
+BURST_TABLE = "bursts.csv"
 BURST_COLUMNS = [
     "scene_id",
     "granule",
@@ -59,7 +61,7 @@ class BurstRecord:
         return self.url.rsplit(".", 1)[0] + ".xml"
 
     def to_row(self) -> dict[str, Any]:
-        """Row of ``results/bursts.csv``."""
+        """Row of ``results/search/bursts.csv``."""
         return {
             "scene_id": self.scene_id,
             "granule": self.granule,
@@ -191,8 +193,14 @@ def burst_savings(bursts: Sequence[BurstRecord], scene_bytes: Mapping[str, int])
 
 
 def write_burst_table(bursts: Sequence[BurstRecord], path: str | Path) -> None:
-    """``results/bursts.csv`` (header only when the run downloads whole scenes)."""
-    from massmove.io.atomic import atomic_path
+    """The burst table (header only when the run needs no burst), written in place: it goes
+    into the search's raw folder, itself written atomically."""
+    pd.DataFrame([b.to_row() for b in bursts], columns=BURST_COLUMNS).to_csv(path, index=False)
 
-    with atomic_path(path) as tmp:
-        pd.DataFrame([b.to_row() for b in bursts], columns=BURST_COLUMNS).to_csv(tmp, index=False)
+
+def read_burst_table(search_dir: str | Path) -> pd.DataFrame:
+    """``results/search/bursts.csv``; a search of an earlier version without it is named."""
+    path = Path(search_dir) / BURST_TABLE
+    if not path.is_file():
+        raise InputError(f"{path}: no burst table (a search older than burst support); rerun the search")
+    return pd.read_csv(path)

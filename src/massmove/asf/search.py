@@ -14,6 +14,7 @@ import pandas as pd
 
 from massmove.asf.aoi import aoi_geometry
 from massmove.asf.bursts import (
+    BURST_TABLE,
     BurstRecord,
     burst_savings,
     bursts_for_scenes,
@@ -184,10 +185,9 @@ def write_search(
     scenes_csv: str | Path,
     pairs_csv: str | Path,
     report_json: str | Path,
-    bursts_csv: str | Path | None = None,
 ) -> None:
     """Write the raw responses, ``scenes.csv``, ``pairs.csv``, the search report (with the bytes
-    to download) and ``bursts.csv``, atomically."""
+    to download) and the bursts to download (``bursts.csv`` in the raw folder), atomically."""
     if not outcome.pairs:
         raise ProcessingError(
             "the search found no pair: "
@@ -202,12 +202,11 @@ def write_search(
             else:
                 (Path(tmp) / name).write_text(json.dumps(content, indent=1))
         (Path(tmp) / "records.geojson").write_text(json.dumps(geojson_of(outcome.records), indent=1))
+        write_burst_table(outcome.bursts, Path(tmp) / BURST_TABLE)
     with atomic_path(scenes_csv) as tmp:
         pd.DataFrame([r.to_row() for r in outcome.records]).to_csv(tmp, index=False)
     with atomic_path(pairs_csv) as tmp:
         pass_pair_table(outcome.pairs).to_csv(tmp, index=False)
-    if bursts_csv is not None:
-        write_burst_table(outcome.bursts, bursts_csv)
     with atomic_path(report_json) as tmp:
         Path(tmp).write_text(
             json.dumps({**outcome.report.to_dict(), "downloads": outcome.downloads}, indent=1)

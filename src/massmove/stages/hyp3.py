@@ -22,21 +22,21 @@ log = logging.getLogger(__name__)
 
 
 def pass_granules(
-    pairs_csv: str | Path, bursts_csv: str | Path, pair_id: str, job_type: str
+    pairs_csv: str | Path, search_dir: str | Path, pair_id: str, job_type: str
 ) -> tuple[list[str], list[str]]:
     """The granules of a pair's two passes a job type takes: the SLC scenes, or (for
     INSAR_ISCE_MULTI_BURST) the bursts the search chose over the AOI."""
-    import pandas as pd
+    from massmove.asf.bursts import read_burst_table
 
     row = pair_row(pairs_csv, pair_id)
     scenes = [str(row[f"{role}_scene"]).split(";") for role in ("reference", "secondary")]
     if job_type != "INSAR_ISCE_MULTI_BURST":
         return scenes[0], scenes[1]
-    bursts = pd.read_csv(bursts_csv)
+    bursts = read_burst_table(search_dir)
     granules = [sorted(bursts[bursts["scene_id"].isin(ids)]["granule"]) for ids in scenes]
     if not granules[0] or not granules[1]:
         raise InputError(
-            f"{bursts_csv}: no burst of pair {pair_id} (a search with the burst catalogue is needed)"
+            f"{search_dir}/bursts.csv: no burst of pair {pair_id} (the search needs the burst catalogue)"
         )
     return granules[0], granules[1]
 
@@ -45,7 +45,7 @@ def hyp3_product_stage(
     config: StageSettings,
     pair_id: str,
     pairs_csv: str | Path,
-    bursts_csv: str | Path,
+    search_dir: str | Path,
     product_dir: str | Path,
     record_json: str | Path,
 ) -> None:
@@ -60,7 +60,7 @@ def hyp3_product_stage(
     )
 
     settings = config["hyp3"]
-    reference, secondary = pass_granules(pairs_csv, bursts_csv, pair_id, settings["job_type"])
+    reference, secondary = pass_granules(pairs_csv, search_dir, pair_id, settings["job_type"])
     requests = job_requests(settings, pair_id, reference, secondary, config["posting_m"])
     with api_errors(settings["api_url"]):
         client = hyp3_client(settings["api_url"])

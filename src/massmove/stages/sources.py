@@ -187,7 +187,6 @@ def search_stage(
     scenes_csv: str | Path,
     pairs_csv: str | Path,
     report_json: str | Path,
-    bursts_csv: str | Path | None = None,
     *,
     base_dir: str | Path = ".",
 ) -> None:
@@ -203,7 +202,6 @@ def search_stage(
         scenes_csv=scenes_csv,
         pairs_csv=pairs_csv,
         report_json=report_json,
-        bursts_csv=bursts_csv,
     )
 
 
@@ -272,15 +270,14 @@ def dem_stage(
 
 
 def download_bursts_stage(
-    config: StageSettings, scene_id: str, bursts_csv: str | Path, bursts_dir: str | Path
+    config: StageSettings, scene_id: str, search_dir: str | Path, bursts_dir: str | Path
 ) -> None:
-    """Download the bursts of one scene that ``results/bursts.csv`` lists."""
-    import pandas as pd
-
+    """Download the bursts of one scene that ``results/search/bursts.csv`` lists."""
     from massmove.asf.burst_safe import download_scene_bursts
+    from massmove.asf.bursts import read_burst_table
     from massmove.asf.download import earthdata_session
 
-    table = pd.read_csv(bursts_csv)
+    table = read_burst_table(search_dir)
     rows = table[table["scene_id"] == scene_id].to_dict("records")
     params = config["download"]
     download_scene_bursts(
