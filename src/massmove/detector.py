@@ -55,6 +55,11 @@ class Detector(Protocol):
         ...
 
     @property
+    def training_posting_m(self) -> float | None:
+        """The posting the detector was trained at in metres, or None (not trained, unknown)."""
+        ...
+
+    @property
     def precision(self) -> str:
         """The arithmetic of ``predict`` as products record it (``float32``, ``bfloat16``...)."""
         ...

@@ -100,8 +100,18 @@ def test_an_operators_ensemble_segments_a_listed_interferogram(tiny_run, tmp_pat
     assert tags["engine"] == "files (GAMMA processor)"
     assert tags["coherence_source"].startswith("estimated from the phase")
     assert tags["heading_deg"] == "unknown" and tags["reference_scene"] == "unknown"
+    # the members learnt from 12.5 m products; the listed input is 40 m: flagged against both
+    assert (
+        json.loads((tiny_run / "results/models/fold0/massmove.json").read_text())["training_posting_m"]
+        == 12.5
+    )
     with rasterio.open(run_dir / f"results/likelihood/{PAIR}.tif") as src:
-        assert src.tags()["detector"] == "ensemble" and src.count == 2
+        likelihood_tags = src.tags()
+        assert likelihood_tags["detector"] == "ensemble" and src.count == 2
+    assert likelihood_tags["coarser_than_training"] == "yes"
+    assert float(likelihood_tags["training_posting_ratio"]) == pytest.approx(3.2)
+    log = (run_dir / f"logs/segment/results/{PAIR}.log").read_text()
+    assert "is 3.2 times coarser than the 12.5 m the detector was trained at" in log
     assert (run_dir / f"results/detections/{PAIR}.gpkg").is_file()
 
 

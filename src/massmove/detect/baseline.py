@@ -58,6 +58,11 @@ class BaselineDetector:
         )
 
     @property
+    def training_posting_m(self) -> float | None:
+        """None: the classical rules are not trained (their windows are in pixels)."""
+        return None
+
+    @property
     def precision(self) -> str:
         """The rules run in float64 on the CPU."""
         return "float64"

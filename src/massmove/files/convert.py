@@ -26,6 +26,7 @@ from rasterio.windows import Window, from_bounds
 
 from massmove.errors import InputError
 from massmove.files.inventory import UNKNOWN, FileInterferogram
+from massmove.io.raster_io import posting_m_of
 from massmove.raster import Grid
 
 # a wrapped phase stays within [-pi, pi]; rounding of stored values gets this much slack
@@ -39,7 +40,6 @@ MIN_PIXELS_FOR_SPREAD = 1000
 ESTIMATE_WINDOW_PX = 5
 # inputs coarser than this times the posting are averaged (multilooked), finer ones interpolated
 AVERAGE_ABOVE_RATIO = 0.75
-METRES_PER_DEGREE = 111_319.49
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,20 +50,6 @@ class ConvertedInterferogram:
     coherence: NDArray[np.float32]
     grid: Grid
     tags: dict[str, Any]
-
-
-def native_posting_m(src: Any) -> float:
-    """Pixel spacing of an open raster in metres (geometric mean of x and y; degrees converted
-    at the raster's central latitude)."""
-    res_x, res_y = abs(src.transform.a), abs(src.transform.e)
-    if src.crs.is_geographic:
-        latitude = (src.bounds.bottom + src.bounds.top) / 2
-        res_x *= METRES_PER_DEGREE * math.cos(math.radians(latitude))
-        res_y *= METRES_PER_DEGREE
-    else:
-        factor = src.crs.linear_units_factor[1] if src.crs.linear_units_factor else 1.0
-        res_x, res_y = res_x * factor, res_y * factor
-    return math.sqrt(res_x * res_y)
 
 
 def check_phase(path: Path, values: NDArray) -> None:
@@ -234,7 +220,7 @@ def convert(
             window = _window(src, grid)
             phase = _read(src, item.phase_band, window, item.phase)
             check_phase(item.phase, phase)
-            native_m = native_posting_m(src)
+            native_m = posting_m_of(src)
             resampling = (
                 Resampling.average if native_m < AVERAGE_ABOVE_RATIO * posting_m else Resampling.bilinear
             )

@@ -18,6 +18,7 @@ from massmove.io.atomic import atomic_path
 from massmove.raster import Grid
 
 COG_BLOCKSIZE = 256
+METRES_PER_DEGREE = 111_319.49
 
 
 def write_cog(
@@ -105,6 +106,26 @@ def read_grid(path: str | Path) -> Grid:
     """The grid of a product, without reading its pixels."""
     with rasterio.open(_existing(path)) as src:
         return _grid_of(src)
+
+
+def posting_m_of(src: Any) -> float:
+    """Pixel spacing of an open raster in metres (geometric mean of x and y; degrees converted
+    at the raster's central latitude)."""
+    res_x, res_y = abs(src.transform.a), abs(src.transform.e)
+    if src.crs is not None and src.crs.is_geographic:
+        latitude = (src.bounds.bottom + src.bounds.top) / 2
+        res_x *= METRES_PER_DEGREE * math.cos(math.radians(latitude))
+        res_y *= METRES_PER_DEGREE
+    elif src.crs is not None and src.crs.linear_units_factor:
+        factor = src.crs.linear_units_factor[1]
+        res_x, res_y = res_x * factor, res_y * factor
+    return math.sqrt(res_x * res_y)
+
+
+def product_posting_m(path: str | Path) -> float:
+    """Pixel spacing of a raster file in metres (:func:`posting_m_of`)."""
+    with rasterio.open(_existing(path)) as src:
+        return posting_m_of(src)
 
 
 def require_bands(path: str | Path, descriptions: Sequence[str | None], names: Sequence[str]) -> list[int]:

@@ -91,6 +91,14 @@ class Ensemble:
             "checkpoint_digests": ",".join(r["weights_sha256"] for r in self.records),
         }
 
+    @property
+    def training_posting_m(self) -> float | None:
+        """The coarsest posting the members were trained at (``massmove.json``), or None when a
+        member does not record it (members of earlier versions)."""
+        postings = [record.get("training_posting_m") for record in self.records]
+        known = [float(p) for p in postings if p is not None]
+        return max(known) if known and len(known) == len(postings) else None
+
     def calibrated_detection(self) -> Mapping[str, Any] | None:
         """The ``detection`` block the calibrate rule wrote into the members (the first
         member's, with a warning when they differ)."""

@@ -185,20 +185,33 @@ def agreement_section(table_csv: str | Path, heatmap_png: str | Path) -> str:
     return "<h2>Agreement</h2>" + _image(Path(heatmap_png).read_bytes(), "agreement heatmap") + table
 
 
-def coarse_input_note(tags: Mapping[str, str], posting_m: float) -> str | None:
-    """The warning of a pair whose input is coarser than the product's posting, else None.
+def coarse_input_note(
+    product_tags: Mapping[str, str], likelihood_tags: Mapping[str, str], posting_m: float
+) -> str | None:
+    """The warning of a pair whose input is coarser than the posting its detector was trained
+    at (likelihood tags), else than the product's posting (product tags); None otherwise.
 
     Examples
     --------
     >>> coarse_input_note({"coarser_than_posting": "yes", "native_posting_m": "92.6",
-    ...                    "posting_ratio": "7.41"}, 12.5)[:48]
+    ...                    "posting_ratio": "7.41"}, {}, 12.5)[:48]
     'Input posting 92.6 m is 7.41 times coarser than '
+    >>> coarse_input_note({}, {"coarser_than_training": "yes", "input_posting_m": "25.0",
+    ...                        "training_posting_ratio": "2.0", "training_posting_m": "12.5"}, 25.0)[-50:]
+    'detections are less reliable than at that posting.'
     """
-    if tags.get("coarser_than_posting") != "yes":
+    if likelihood_tags.get("coarser_than_training") == "yes":
+        return (
+            f"Input posting {likelihood_tags['input_posting_m']} m is "
+            f"{likelihood_tags['training_posting_ratio']} times coarser than the "
+            f"{likelihood_tags['training_posting_m']} m the detector was trained at: patterns smaller "
+            "than a few input pixels cannot show, and detections are less reliable than at that posting."
+        )
+    if product_tags.get("coarser_than_posting") != "yes":
         return None
     return (
-        f"Input posting {tags['native_posting_m']} m is {tags['posting_ratio']} times coarser than "
-        f"the {posting_m:g} m posting the detector reads: patterns smaller than a few input "
+        f"Input posting {product_tags['native_posting_m']} m is {product_tags['posting_ratio']} times "
+        f"coarser than the {posting_m:g} m posting the detector reads: patterns smaller than a few input "
         "pixels cannot show, and detections are less reliable than on a native product."
     )
 
@@ -226,7 +239,8 @@ def build_report(
     inputs = []
     for pair in pairs:
         bands, grid, tags = read_bands(pair["interferogram"], required=("wrapped_phase",))
-        flag = coarse_input_note(tags, grid.spacing_m)
+        likelihood, _, likelihood_tags = read_bands(pair["likelihood"], required=("likelihood_spread",))
+        flag = coarse_input_note(tags, likelihood_tags, grid.spacing_m)
         if "native_posting_m" in tags:
             inputs.append(
                 [
@@ -237,7 +251,7 @@ def build_report(
                     tags.get("coherence_source", ""),
                 ]
             )
-        spread = read_bands(pair["likelihood"], required=("likelihood_spread",))[0]["likelihood_spread"]
+        spread = likelihood["likelihood_spread"]
         outlines = dict(pair["layers"])
         if pair["reference"] is not None:
             outlines["reference"] = pair["reference"]

@@ -16,6 +16,7 @@ from massmove.detector import Detector
 from massmove.errors import ConfigError, InputError
 from massmove.io.atomic import atomic_path
 from massmove.io.detection import resolve_detection
+from massmove.io.raster_io import product_posting_m
 from massmove.model.channels import normalisation_of
 from massmove.model.checkpoint import OOF_FILE, save_member
 from massmove.model.network import network_settings
@@ -161,6 +162,8 @@ def train_stage(
         "fold_block_px": train["fold_block_px"],
         "validation_blocks": [list(b) for b in validation_blocks],
         "training_products": sorted({str(s.product) for s in sources}),
+        # the coarsest posting the member learnt from (segment flags coarser inputs)
+        "training_posting_m": round(max(product_posting_m(s.product) for s in sources), 3),
         "data_digest": patches.digest(),
         "seed": train["seed"],
         "train": dict(train),
@@ -194,6 +197,32 @@ def load_detector(config: StageSettings, detector: str, member_dirs: Sequence[st
 
 # tags of an interferogram made elsewhere that the likelihood carries on (source files)
 COARSE_INPUT_TAGS = ("native_posting_m", "posting_ratio", "coarser_than_posting")
+
+
+def training_posting_tags(
+    training_posting_m: float | None, product_tags: dict[str, str], grid_posting_m: float
+) -> dict[str, object]:
+    """Likelihood tags comparing the input's posting (the product's native posting where it
+    was resampled, else its grid's) with the posting the detector was trained at; none when
+    that is unknown (the baseline, members of earlier versions).
+
+    Examples
+    --------
+    >>> training_posting_tags(12.5, {"native_posting_m": "40.0"}, 12.5)["training_posting_ratio"]
+    3.2
+    >>> training_posting_tags(None, {}, 12.5)
+    {}
+    """
+    if training_posting_m is None:
+        return {}
+    input_m = max(float(product_tags.get("native_posting_m", grid_posting_m)), grid_posting_m)
+    ratio = input_m / training_posting_m
+    return {
+        "input_posting_m": round(input_m, 3),
+        "training_posting_m": training_posting_m,
+        "training_posting_ratio": round(ratio, 3),
+        "coarser_than_training": "yes" if ratio > 1 + 1e-6 else "no",
+    }
 
 
 def segment_stage(
@@ -232,7 +261,19 @@ def segment_stage(
         if key in ("pair_id", "track", "direction", "reference", "secondary", "baseline_days")
         or key in COARSE_INPUT_TAGS
     }
-    if tags.get("coarser_than_posting") == "yes":
+    tags.update(training_posting_tags(model.training_posting_m, tags, float(profile["transform"].a)))
+    if tags.get("coarser_than_training") == "yes":
+        log.warning(
+            "%s: its input posting (%s m) is %s times coarser than the %s m the detector was trained "
+            "at; detections are flagged in the report",
+            *(
+                product_tif,
+                tags["input_posting_m"],
+                tags["training_posting_ratio"],
+                tags["training_posting_m"],
+            ),
+        )
+    elif tags.get("coarser_than_posting") == "yes":
         log.warning(
             "%s: its input (%s m) is %s times coarser than the %s m grid the detector reads; "
             "detections are flagged in the report",
