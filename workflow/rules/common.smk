@@ -31,12 +31,13 @@ try:
     if config["source"] == "synthetic":
         PAIRS = {pair.pair_id: pair for pair in synthetic_pairs(config)}
     elif config["source"] == "files":
-        from massmove.files.inventory import file_interferograms
+        from massmove.files.inventory import file_interferograms, selection_of
 
-        _selection = {k: config[k] for k in ("tracks", "baselines_days", "period")}
         FILE_INPUTS = {
             item.pair_id: item
-            for item in file_interferograms(config["files"], selection=_selection)
+            for item in file_interferograms(
+                config["files"], selection=selection_of(config)
+            )
         }
         PAIRS = dict(FILE_INPUTS)
     elif config["search"]["response"] is not None:

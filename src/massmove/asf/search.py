@@ -53,9 +53,11 @@ class SearchOutcome:
     downloads: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
-def response_paths(config: Mapping[str, Any], base_dir: str | Path = ".") -> list[Path]:
-    """The saved responses ``search.response`` names (one path or a list), resolved."""
-    response = config["search"]["response"]
+def response_paths(
+    config: Mapping[str, Any], base_dir: str | Path = ".", key: str = "response"
+) -> list[Path]:
+    """The saved responses ``search.{key}`` names (one path or a list), resolved."""
+    response = config["search"][key]
     if response is None:
         return []
     names = [response] if isinstance(response, str) else list(response)
@@ -151,11 +153,9 @@ def burst_downloads(
 ) -> list[BurstRecord]:
     """The bursts the pairs need (replayed ``search.burst_response``, else ASF's SLC-BURST
     collection); every scene of a pair must have some."""
-    replay = config["search"]["burst_response"]
     found: list[BurstRecord] = []
-    if replay is not None:
-        for name in [replay] if isinstance(replay, str) else list(replay):
-            path = Path(name) if Path(name).is_absolute() else Path(base_dir) / name
+    if config["search"]["burst_response"] is not None:
+        for path in response_paths(config, base_dir, key="burst_response"):
             found += load_burst_response(path)
             raw[f"bursts_{path.name}"] = path
     else:

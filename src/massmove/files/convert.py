@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -178,8 +177,7 @@ def phase_coherence(phase_rad: NDArray, window_px: int = ESTIMATE_WINDOW_PX) -> 
 
 
 def _coherence_scale(item: FileInterferogram, dtype: str) -> float:
-    if item.coherence_scale is not None:
-        return item.coherence_scale
+    """LiCSAR stores coherence as bytes 0-255; everything else is taken as it is."""
     return 1.0 / 255.0 if item.layout == "licsar" and dtype == "uint8" else 1.0
 
 
@@ -280,18 +278,3 @@ def _coherence(item: FileInterferogram, phase_src: Any, window: Window) -> NDArr
     values = values * _coherence_scale(item, dtype)
     check_coherence(item.coherence, values)
     return values
-
-
-def tags_of_record(record: Mapping[str, Any]) -> dict[str, Any]:
-    """Pair tags of a ``source: files`` pair-table row."""
-    return {
-        "pair_id": record["pair_id"],
-        "track": record["track"],
-        "direction": record["direction"],
-        "relative_orbit": record["relative_orbit"],
-        "reference": record["reference_datetime"],
-        "secondary": record["secondary_datetime"],
-        "reference_scene": record["reference_scene"],
-        "secondary_scene": record["secondary_scene"],
-        "baseline_days": int(record["baseline_days"]),
-    }

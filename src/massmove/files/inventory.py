@@ -23,8 +23,7 @@ class FileInterferogram:
     """One interferogram made elsewhere and what its files say about it.
 
     ``phase_band``/``coherence_band`` are 1-based band indexes (SNAP exports hold both in one
-    file); ``coherence_scale`` turns stored values into [0, 1] (1/255 for LiCSAR's bytes);
-    ``metadata`` holds the product tags the inputs give (heading, incidence, baseline,
+    file); ``metadata`` holds the product tags the inputs give (heading, incidence, baseline,
     granules, engine); what they do not give is tagged ``unknown`` by the conversion.
     """
 
@@ -36,7 +35,6 @@ class FileInterferogram:
     layout: str = "list"
     phase_band: int = 1
     coherence_band: int = 1
-    coherence_scale: float | None = None
     metadata: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     sources: tuple[Path, ...] = ()
 
@@ -127,6 +125,11 @@ def listed_interferograms(
             )
         )
     return found
+
+
+def selection_of(config: Mapping[str, Any]) -> dict[str, Any]:
+    """What picks the interferograms of a folder: the config's tracks, baselines and period."""
+    return {key: config[key] for key in ("tracks", "baselines_days", "period")}
 
 
 def select_scanned(

@@ -206,17 +206,14 @@ def scan_hyp3(folder: Path) -> list[FileInterferogram]:
 # --- SNAP GeoTIFF exports -------------------------------------------------------------------
 
 
-def snap_band_names(path: Path) -> list[str]:
+def snap_band_names(path: Path, header: str | None) -> list[str]:
     """Band names of a SNAP GeoTIFF export: GDAL's band descriptions, else the bands of the
-    DIMAP header SNAP writes into TIFF tag 65000."""
+    DIMAP header SNAP writes into TIFF tag 65000 (``header``, :func:`snap_embedded_header`)."""
     import rasterio
 
     with rasterio.open(path) as src:
         names = [d or "" for d in src.descriptions]
-    if any(names):
-        return names
-    header = snap_embedded_header(path)
-    if header is None:
+    if any(names) or header is None:
         return names
     import xml.etree.ElementTree as ET
 
@@ -244,7 +241,8 @@ def _snap_date(text: str) -> dt.date:
 
 def snap_export(path: Path) -> FileInterferogram | None:
     """One SNAP export holding a ``Phase_ifg_*`` band (and a ``coh_*`` band), else None."""
-    names = snap_band_names(path)
+    header = snap_embedded_header(path)
+    names = snap_band_names(path, header)
     phase_band = next((i for i, n in enumerate(names, 1) if SNAP_PHASE_BAND.match(n)), None)
     if phase_band is None:
         return None
@@ -253,7 +251,6 @@ def snap_export(path: Path) -> FileInterferogram | None:
     coherence_band = next((i for i, n in enumerate(names, 1) if n.startswith("coh_")), None)
     metadata: dict[str, Any] = {"engine": "SNAP (GeoTIFF export)", "snap_phase_band": names[phase_band - 1]}
     track = None
-    header = snap_embedded_header(path)
     if header is not None:
         from massmove.snap.dimap import read_metadata_xml
 

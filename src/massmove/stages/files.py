@@ -10,17 +10,12 @@ import pandas as pd
 
 from massmove import __version__
 from massmove.errors import InputError
-from massmove.files.inventory import FileInterferogram, file_interferograms
+from massmove.files.inventory import FileInterferogram, file_interferograms, selection_of
 from massmove.io.atomic import atomic_path
 from massmove.io.raster_io import write_cog
 from massmove.settings import StageSettings
 
 log = logging.getLogger(__name__)
-
-
-def selection_of(config: StageSettings) -> dict[str, object]:
-    """What picks the interferograms of a folder: tracks, baselines and period."""
-    return {key: config[key] for key in ("tracks", "baselines_days", "period")}
 
 
 def files_pairs_stage(config: StageSettings, pairs_csv: str | Path, *, base_dir: str | Path = ".") -> None:
@@ -46,7 +41,8 @@ def import_interferogram_stage(
 ) -> None:
     """Check one given interferogram and write it as the interferogram product."""
     from massmove.asf.aoi import aoi_geometry
-    from massmove.files.convert import convert, tags_of_record
+    from massmove.files.convert import convert
+    from massmove.stages.sources import pair_tags
 
     item = find_file_interferogram(config, pair_id, base_dir=base_dir)
     converted = convert(
@@ -55,12 +51,7 @@ def import_interferogram_stage(
         crs=config["crs"],
         posting_m=config["posting_m"],
     )
-    tags = {
-        **tags_of_record(item.record()),
-        **converted.tags,
-        "massmove_version": __version__,
-        "settings_digest": config.digest,
-    }
+    tags = {**pair_tags(config, item.record()), **converted.tags, "massmove_version": __version__}
     if converted.tags["coarser_than_posting"] == "yes":
         log.warning(
             "%s: input posting %.1f m is %.2f times coarser than posting_m %.1f m, the posting the "

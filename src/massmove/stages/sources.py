@@ -80,12 +80,14 @@ def simulate_acquisition_stage(
 
 
 def pair_tags(config: StageSettings, record: Mapping[str, Any]) -> dict[str, Any]:
-    """Product tags of a pair from its pair-table row (``pair_record`` or ``results/pairs.csv``)."""
+    """Product tags of a pair from its pair-table row (``pair_record``, ``results/pairs.csv`` or
+    a given interferogram's ``record``, whose relative orbit may be ``unknown``)."""
+    orbit = record["relative_orbit"]
     return {
         "pair_id": record["pair_id"],
         "track": record["track"],
         "direction": record["direction"],
-        "relative_orbit": int(record["relative_orbit"]),
+        "relative_orbit": int(orbit) if str(orbit).isdigit() else orbit,
         "reference": record["reference_datetime"],
         "secondary": record["secondary_datetime"],
         "reference_scene": record["reference_scene"],
