@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,8 @@ from massmove.pairs import synthetic_pairs
 
 DETECTORS = {"ensemble": "results", "baseline": "results/baseline"}
 IOU_THRESHOLDS = (0.4, 0.25)
+# what the ensemble makes in a scene directory (removed before members are tested on reused scenes)
+ENSEMBLE_PRODUCTS = ("likelihood", "detections", "detections.gpkg", "evaluation", "evaluation.json")
 SIZE_CLASSES_M2 = (0.0, 15_000.0, 30_000.0, 60_000.0, 120_000.0, np.inf)
 
 
@@ -58,10 +61,25 @@ def scene_overrides(seed: int, checkpoints: Sequence[Path]) -> dict[str, Any]:
     }
 
 
-def run_scene(scene_dir: Path, overrides: Mapping[str, Any], *, base_config: Path | None, cores: int) -> None:
+def run_scene(
+    scene_dir: Path,
+    overrides: Mapping[str, Any],
+    *,
+    base_config: Path | None,
+    cores: int,
+    extra_args: Sequence[str] = (),
+) -> None:
     """Run the workflow for one scene in ``scene_dir`` (stops on the first failure)."""
     targets = ["results/evaluation.json", "results/baseline/evaluation.json"]
-    run_workflow(scene_dir, overrides, targets, base_config=base_config, cores=cores, name="heldout")
+    run_workflow(
+        scene_dir,
+        overrides,
+        targets,
+        base_config=base_config,
+        cores=cores,
+        name="heldout",
+        extra_args=extra_args,
+    )
 
 
 def deformation_truth(scene_dir: Path, pair_id: str, config: Mapping[str, Any]) -> Path:
@@ -191,6 +209,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--bootstrap", type=int, default=2000, help="scene-bootstrap repeats")
     parser.add_argument("--json", type=Path, default=None, help="write the figures and counts here")
     parser.add_argument(
+        "--reuse-scenes",
+        action="store_true",
+        help="keep scenes (and the baseline's detections) made by earlier commits whatever their"
+        " recorded params (Snakemake's --rerun-triggers mtime); the ensemble's products are removed"
+        " first, so the members under test detect anew",
+    )
+    parser.add_argument(
         "--deformation-truth",
         action="store_true",
         help="also score the ensemble against the former truth (judged on the unfiltered deformation)",
@@ -211,8 +236,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     per_detector: dict[str, list[list[dict[str, Any]]]] = {name: [] for name in DETECTORS}
     for seed in args.seeds:
         scene_dir = args.workdir / f"seed{seed}"
+        if args.reuse_scenes:
+            for name in ENSEMBLE_PRODUCTS:
+                path = scene_dir / "results" / name
+                shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
         run_scene(
-            scene_dir, scene_overrides(seed, args.checkpoints), base_config=args.configfile, cores=args.cores
+            scene_dir,
+            scene_overrides(seed, args.checkpoints),
+            base_config=args.configfile,
+            cores=args.cores,
+            extra_args=["--rerun-triggers", "mtime"] if args.reuse_scenes else [],
         )
         config = deep_merge(base, scene_overrides(seed, args.checkpoints))
         for name, root in DETECTORS.items():

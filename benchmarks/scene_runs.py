@@ -21,6 +21,7 @@ def run_workflow(
     base_config: Path | None,
     cores: int,
     name: str,
+    extra_args: Sequence[str] = (),
 ) -> None:
     """Run Snakemake for ``targets`` in ``scene_dir`` with ``overrides`` on top of the config.
 
@@ -40,6 +41,7 @@ def run_workflow(
         "--directory",
         str(scene_dir),
         *targets,
+        *extra_args,  # after the targets: options such as --rerun-triggers take several values
     ]
     command += ["--configfile", *config_files, str(override_file)]
     with open(scene_dir / f"{name}.log", "w") as log:

@@ -98,7 +98,15 @@ STAGE_KEYS: dict[str, tuple[str, ...]] = {
     "hyp3_product": ("hyp3", "posting_m", "download"),
     "hyp3_interferogram": ("source", "aoi", "crs", "posting_m"),
     # the ensemble: a training scene is a whole synthetic scene with its own seed
-    "training_scene": ("source", "synthetic", "interferogram", *PAIR_KEYS, *GRID_KEYS),
+    "training_scene": (
+        "source",
+        "synthetic",
+        "interferogram",
+        "train.generator",
+        "train.phase_domain",
+        *PAIR_KEYS,
+        *GRID_KEYS,
+    ),
     "train": ("train", "-train.calibration", "model", "-model.checkpoints"),
     "calibrate": (
         "train.calibration",

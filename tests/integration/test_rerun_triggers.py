@@ -58,6 +58,21 @@ CASES = {
             **RECORD,
         },
     ),
+    # the training scenes' generator: the training scene, the members and the ensemble's branch
+    "train.generator": (
+        {"train": {"generator": "phase"}},
+        {
+            "training_scene": 1,
+            "train": 2,
+            "calibrate": 1,
+            "segment": 2,
+            "vectorise": 2,
+            "evaluate_pair": 2,
+            "evaluation": 1,
+            "merge_detections": 1,
+            **RECORD,
+        },
+    ),
     # the threshold: both detectors' likelihood tags and everything after, no training
     "detection.threshold": (
         {"detection": {"threshold": 0.5}},

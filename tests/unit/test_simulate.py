@@ -166,8 +166,9 @@ def test_slc_is_calibrated_speckle(small_config, small_pair):
     assert 0.7 < local.std() / local.mean() < 1.6
 
 
-@pytest.mark.slow
-def test_engine_reproduces_the_truth(small_config, small_pair):
+@pytest.fixture(scope="module")
+def small_product(small_config, small_pair):
+    """The small pair through the engine, with its truth: (product, truth, scenes, grid, dem, dem grid)."""
     from massmove.insar.engine import process_pair
     from massmove.simulate.truth import pair_truth
 
@@ -180,6 +181,13 @@ def test_engine_reproduces_the_truth(small_config, small_pair):
     ]
     product = process_pair(*scenes, dem, dem_grid, grid, small_config["interferogram"])
     truth = pair_truth(small_config, ground, context, pair, grid, dem, dem_grid)
+    return product, truth, scenes, grid, dem, dem_grid
+
+
+@pytest.mark.slow
+def test_engine_reproduces_the_truth(small_pair, small_product):
+    _, context, pair, _ = small_pair
+    product, truth, *_ = small_product
     mis_ref = context.orbits[pair.reference.scene_id].misregistration_px
     mis_sec = context.orbits[pair.secondary.scene_id].misregistration_px
     assert product.diagnostics["coregistration_residual_lines"] == pytest.approx(
@@ -195,6 +203,57 @@ def test_engine_reproduces_the_truth(small_config, small_pair):
     )
     assert fidelity >= 0.9
     assert np.nanmax(np.abs(product.wrapped_phase_rad)) <= math.pi
+
+
+def _residual_std_by_coherence(phase, truth_phase, truth_coherence) -> dict[float, float]:
+    """Circular std of a product's phase about its noise-free phase, by truth-coherence bin."""
+    residual = np.exp(1j * (phase - truth_phase))
+    spread = {}
+    for low in (0.2, 0.4, 0.6):
+        inside = np.isfinite(residual) & (truth_coherence >= low) & (truth_coherence < low + 0.2)
+        if inside.sum() >= 3000:
+            spread[low] = math.sqrt(-2 * math.log(abs(residual[inside].mean())))
+    return spread
+
+
+@pytest.mark.slow
+def test_phase_domain_pair_has_the_slc_products_statistics(small_config, small_pair, small_product):
+    from massmove.insar.engine import pair_geometry_tags
+    from massmove.simulate.phase_domain import phase_domain_config, phase_domain_pair
+
+    ground, _, pair, _ = small_pair
+    product, truth, scenes, grid, dem, dem_grid = small_product
+    coarse = phase_domain_config(small_config, small_config["train"]["phase_domain"]["scatterer_spacing_m"])
+    drawn = phase_domain_pair(
+        coarse, ground, track_context(coarse, ground, "A088"), pair, grid, dem, dem_grid
+    )
+    # the truth of the coarse expected signal is the fine one's
+    assert np.nanpercentile(np.abs(drawn.truth.coherence - truth.coherence), 95) < 0.05
+    readable = truth.coherence > 0.3
+    truth_gap = np.abs(np.angle(np.exp(1j * (drawn.truth.wrapped_phase_rad - truth.wrapped_phase_rad))))
+    assert np.nanpercentile(truth_gap[readable], 95) < 0.1
+    assert sorted(drawn.truth.patterns["class"]) == sorted(truth.patterns["class"])
+    # the noise about the noise-free phase, by coherence, within a fifth of the SLC path's
+    slc_spread = _residual_std_by_coherence(
+        product.wrapped_phase_rad, truth.wrapped_phase_rad, truth.coherence
+    )
+    drawn_spread = _residual_std_by_coherence(
+        drawn.wrapped_phase_rad, drawn.truth.wrapped_phase_rad, drawn.truth.coherence
+    )
+    assert len(slc_spread) >= 2 and slc_spread.keys() == drawn_spread.keys()
+    for low, spread in slc_spread.items():
+        assert drawn_spread[low] == pytest.approx(spread, rel=0.2), low
+    # the estimated coherence: the same quartiles to 0.03
+    both = np.isfinite(product.coherence) & np.isfinite(drawn.coherence)
+    np.testing.assert_allclose(
+        np.percentile(drawn.coherence[both], [25, 50, 75]),
+        np.percentile(product.coherence[both], [25, 50, 75]),
+        atol=0.03,
+    )
+    # the product's geometry tags are those the engine gives the SLC pair
+    assert drawn.geometry_tags == pair_geometry_tags(
+        scenes[0].geometry, scenes[1].geometry, grid, dem, dem_grid
+    )
 
 
 def test_same_seed_same_scene_other_seed_other_scene(small_config):

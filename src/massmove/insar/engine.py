@@ -88,34 +88,10 @@ def process_pair(
     log.info("residual offset %.3f lines %.3f samples from %d windows", shift.lines, shift.samples, n_windows)
     secondary_reg = resample(secondary.slc, sec_line + shift.lines, sec_sample + shift.samples)
 
-    simulated = simulated_interferometric_phase(
-        ref_geom, sec_geom, dem_m, dem_grid, radar_bounds, params["dem_densify_m"]
+    model_phase_rad = model_phase(ref_geom, sec_geom, dem_m, dem_grid, grid, params, heights=heights)
+    phase, coh_out = product_from_coregistered(
+        reference.slc, secondary_reg, model_phase_rad, ref_geom, dem_m, dem_grid, grid, params
     )
-    missing = ~np.isfinite(simulated)
-    if missing.any():
-        simulated[missing] = _pixel_model_phase(ref_geom, sec_geom, heights, missing)
-    model_phase = np.nan_to_num(simulated)
-
-    window = (params["coherence_window"]["azimuth"], params["coherence_window"]["range"])
-    coh = coherence(reference.slc, secondary_reg, window, phase_model_rad=model_phase)
-    flattened = reference.slc * np.conj(secondary_reg) * np.exp(-1j * model_phase).astype(np.complex64)
-    gold = params["goldstein"]
-    filtered = goldstein_filter(
-        flattened, alpha=gold["alpha"], fft_size=gold["fft_size"], window=gold["window"]
-    )
-    looks = (params["multilook"]["azimuth"], params["multilook"]["range"])
-    ifg_ml = multilook(filtered, looks)
-    coh_ml = multilook(coh.astype(np.float64), looks)
-
-    grid_line, grid_sample = grid_radar_coordinates(ref_geom, grid, dem_m, dem_grid)
-    ifg_map = geocode(ifg_ml, grid_line, grid_sample, looks)
-    coh_map = geocode(coh_ml, grid_line, grid_sample, looks)
-    phase = np.angle(ifg_map).astype(np.float32)
-    phase[~np.isfinite(ifg_map)] = np.nan
-    phase[phase == -np.float32(np.pi)] = np.float32(np.pi)  # the contract's interval is (-pi, pi]
-    coh_out = np.clip(coh_map, 0.0, 1.0).astype(np.float32)
-    coh_out[~np.isfinite(phase)] = np.nan
-    phase[~np.isfinite(coh_out)] = np.nan
     return Interferogram(
         phase,
         coh_out,
@@ -126,6 +102,89 @@ def process_pair(
             "coregistration_windows": float(n_windows),
         },
     )
+
+
+def model_phase(
+    reference: AcquisitionGeometry,
+    secondary: AcquisitionGeometry,
+    dem_m: NDArray[np.float64],
+    dem_grid: Grid,
+    grid: Grid,
+    params: Mapping[str, Any],
+    *,
+    heights: NDArray[np.float64] | None = None,
+) -> NDArray[np.float64]:
+    """Flat-earth and topographic phase the engine removes, on the reference's radar grid.
+
+    Simulated from the DEM (:func:`simulated_interferometric_phase`); pixels no DEM sample
+    reached take the phase of their radar-coded height (``heights``, computed when not
+    given), so the result has no NaN.
+    """
+    radar_bounds = expanded_bounds(grid.bounds, RADAR_CODING_MARGIN_M)
+    simulated = simulated_interferometric_phase(
+        reference, secondary, dem_m, dem_grid, radar_bounds, params["dem_densify_m"]
+    )
+    missing = ~np.isfinite(simulated)
+    if missing.any():
+        if heights is None:
+            heights = radar_coded_heights(reference, dem_m, dem_grid, radar_bounds, params["dem_densify_m"])
+        simulated[missing] = _pixel_model_phase(reference, secondary, heights, missing)
+    return np.nan_to_num(simulated)
+
+
+def product_from_coregistered(
+    reference_slc: NDArray[np.complexfloating],
+    secondary_slc: NDArray[np.complexfloating],
+    model_phase_rad: NDArray[np.float64],
+    reference: AcquisitionGeometry,
+    dem_m: NDArray[np.float64],
+    dem_grid: Grid,
+    grid: Grid,
+    params: Mapping[str, Any],
+) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """The engine's chain after coregistration: coherence, flattening, Goldstein, looks, geocoding.
+
+    Parameters
+    ----------
+    reference_slc, secondary_slc
+        The pair on the reference's radar grid (the secondary coregistered).
+    model_phase_rad
+        Flat-earth and topographic phase removed (:func:`model_phase`).
+    reference
+        Geometry of the reference (its grid is the SLCs').
+    dem_m, dem_grid
+        DEM heights and grid, for the geocoding.
+    grid
+        Product grid.
+    params
+        The ``interferogram`` section of the config.
+
+    Returns
+    -------
+    tuple of arrays
+        Wrapped phase in (-pi, pi] and coherence in [0, 1] on ``grid``; NaN where either has no data.
+    """
+    window = (params["coherence_window"]["azimuth"], params["coherence_window"]["range"])
+    coh = coherence(reference_slc, secondary_slc, window, phase_model_rad=model_phase_rad)
+    flattened = reference_slc * np.conj(secondary_slc) * np.exp(-1j * model_phase_rad).astype(np.complex64)
+    gold = params["goldstein"]
+    filtered = goldstein_filter(
+        flattened, alpha=gold["alpha"], fft_size=gold["fft_size"], window=gold["window"]
+    )
+    looks = (params["multilook"]["azimuth"], params["multilook"]["range"])
+    ifg_ml = multilook(filtered, looks)
+    coh_ml = multilook(coh.astype(np.float64), looks)
+
+    grid_line, grid_sample = grid_radar_coordinates(reference, grid, dem_m, dem_grid)
+    ifg_map = geocode(ifg_ml, grid_line, grid_sample, looks)
+    coh_map = geocode(coh_ml, grid_line, grid_sample, looks)
+    phase = np.angle(ifg_map).astype(np.float32)
+    phase[~np.isfinite(ifg_map)] = np.nan
+    phase[phase == -np.float32(np.pi)] = np.float32(np.pi)  # the contract's interval is (-pi, pi]
+    coh_out = np.clip(coh_map, 0.0, 1.0).astype(np.float32)
+    coh_out[~np.isfinite(phase)] = np.nan
+    phase[~np.isfinite(coh_out)] = np.nan
+    return phase, coh_out
 
 
 def _pixel_model_phase(
@@ -146,17 +205,21 @@ def _pixel_model_phase(
 
 
 def pair_geometry_tags(
-    reference: SlcScene, secondary: SlcScene, grid: Grid, dem_m: NDArray, dem_grid: Grid
+    reference: AcquisitionGeometry,
+    secondary: AcquisitionGeometry,
+    grid: Grid,
+    dem_m: NDArray,
+    dem_grid: Grid,
 ) -> dict[str, Any]:
     """Geometry tags of a pair at the product centre: baseline, incidence, heading, wavelength."""
     west, south, east, north = grid.bounds
     ce, cn = (west + east) / 2, (south + north) / 2
     height = float(np.nan_to_num(sample_on_grid(dem_grid, dem_m, ce, cn), nan=float(np.nanmean(dem_m))))
-    perpendicular, _ = baseline_components(reference.geometry, secondary.geometry, ce, cn, height)
-    incidence = float(incidence_angle_deg(reference.geometry, ce, cn, height))
+    perpendicular, _ = baseline_components(reference, secondary, ce, cn, height)
+    incidence = float(incidence_angle_deg(reference, ce, cn, height))
     return {
         "perpendicular_baseline_m": round(perpendicular, 3),
-        "wavelength_m": reference.geometry.wavelength_m,
-        "heading_deg": reference.geometry.heading_deg,
+        "wavelength_m": reference.wavelength_m,
+        "heading_deg": reference.heading_deg,
         "incidence_deg": round(incidence, 4),
     }

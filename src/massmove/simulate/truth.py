@@ -83,7 +83,12 @@ class ExpectedSignal(NamedTuple):
 
 
 def expected_interferogram_radar(
-    config: Mapping[str, Any], ground: Ground, context: TrackContext, pair: Pair
+    config: Mapping[str, Any],
+    ground: Ground,
+    context: TrackContext,
+    pair: Pair,
+    *,
+    oversampling: int | None = None,
 ) -> ExpectedSignal:
     """Expected interferogram ``E[s_ref conj(s_sec)]`` and expected power of every reference pixel.
 
@@ -92,10 +97,13 @@ def expected_interferogram_radar(
     deformation, atmosphere): layover mixing, shadow and the phase spread inside the cell
     enter as they do in the data. The static one leaves the deformation phase out (the
     motion's decorrelation stays), so that what the deformation adds can be told apart after
-    the product's non-linear filter.
+    the product's non-linear filter. ``oversampling`` (default
+    ``synthetic.scatterers.oversampling``) is that of the grid the scatterers are gathered on
+    before the impulse response; 1 gathers them on the SLC grid itself.
     """
     synthetic = config["synthetic"]
-    oversampling = synthetic["scatterers"]["oversampling"]
+    if oversampling is None:
+        oversampling = int(synthetic["scatterers"]["oversampling"])
     ref, sec = pair.reference, pair.secondary
     orbit_ref, orbit_sec = context.orbits[ref.scene_id], context.orbits[sec.scene_id]
     shape = (orbit_ref.annotated.n_lines * oversampling, orbit_ref.annotated.n_samples * oversampling)
@@ -497,9 +505,6 @@ def pair_truth(
     ref_geom = context.orbits[pair.reference.scene_id].annotated
     sec_geom = context.orbits[pair.secondary.scene_id].annotated
     signal = expected_interferogram_radar(config, ground, context, pair)
-    window = (params["coherence_window"]["azimuth"], params["coherence_window"]["range"])
-    looks = (params["multilook"]["azimuth"], params["multilook"]["range"])
-    line, sample = grid_radar_coordinates(ref_geom, grid, dem_m, dem_grid)
     # what an ideal processor removes: the phase the DEM predicts, simulated as the engine does
     model = simulated_interferometric_phase(
         ref_geom,
@@ -509,7 +514,38 @@ def pair_truth(
         expanded_bounds(grid.bounds, RADAR_CODING_MARGIN_M),
         params["dem_densify_m"],
     )
-    removed = np.exp(-1j * np.nan_to_num(model))
+    return truth_from_signal(config, ground, context, pair, grid, (dem_m, dem_grid), signal, model)
+
+
+def truth_from_signal(
+    config: Mapping[str, Any],
+    ground: Ground,
+    context: TrackContext,
+    pair: Pair,
+    grid: Grid,
+    dem: tuple[NDArray[np.float64], Grid],
+    signal: ExpectedSignal,
+    model_phase_rad: NDArray[np.float64],
+) -> PairTruth:
+    """The truth of a pair from its expected signal and the model phase the processor removes.
+
+    Parameters
+    ----------
+    config, ground, context, pair, grid
+        As in :func:`pair_truth`.
+    dem
+        The processor's DEM heights and grid (for the geocoding).
+    signal
+        The pair's expected interferogram and power (:func:`expected_interferogram_radar`).
+    model_phase_rad
+        Flat-earth and topographic phase the processor removes (NaN: none), on the reference grid.
+    """
+    params = config["interferogram"]
+    ref_geom = context.orbits[pair.reference.scene_id].annotated
+    window = (params["coherence_window"]["azimuth"], params["coherence_window"]["range"])
+    looks = (params["multilook"]["azimuth"], params["multilook"]["range"])
+    line, sample = grid_radar_coordinates(ref_geom, grid, *dem)
+    removed = np.exp(-1j * np.nan_to_num(model_phase_rad))
     flattened = signal.moving * removed
     # coherence of the expected signal over the product's estimation window and looks
     window_coherence = np.abs(multilook(boxcar(flattened, window), looks)) / multilook(

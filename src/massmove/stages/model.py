@@ -39,49 +39,71 @@ def training_scene_config(config: StageSettings, seed: int) -> StageSettings:
 
 
 def training_scene_stage(config: StageSettings, seed: int, scene_dir: str | Path) -> None:
-    """Simulate a labelled training scene with the same rules and code as the detection scene:
-    ground, SLCs, truth and built-in interferograms; keep ``interferograms/{pair}.tif`` and
-    ``truth/{pair}.gpkg`` (the SLCs are intermediate and removed)."""
-    from massmove.pairs import synthetic_acquisitions, synthetic_pairs
-    from massmove.stages.sources import (
-        interferogram_stage,
-        simulate_acquisition_stage,
-        simulate_ground_stage,
-        simulate_truth_stage,
-    )
+    """Simulate a labelled training scene with the detection scene's physics and truth rules:
+    ``interferograms/{pair}.tif``, ``truth/{pair}.gpkg`` and the noise-free
+    ``truth/{pair}_phase.tif``. ``train.generator`` slc makes them as the detection scene is made
+    (SLCs focused, then the built-in engine; the SLCs are intermediate and removed); phase draws
+    each pair from its expected signal (:mod:`massmove.simulate.phase_domain`)."""
+    from massmove.stages.sources import simulate_ground_stage
 
     scene_config = training_scene_config(config, seed)
+    generator = config["train"]["generator"]
     with atomic_path(scene_dir, directory=True) as tmp:
         work = tmp / "work"
         ground, dem = work / "ground.zarr", work / "dem.tif"
         simulate_ground_stage(scene_config, ground, dem, tmp / "truth" / "movements.gpkg")
-        acquisitions = [
-            a for track in scene_config["tracks"] for a in synthetic_acquisitions(scene_config, track)
-        ]
-        for acquisition in acquisitions:
-            log.info("training scene %d: SLC %s", seed, acquisition.scene_id)
-            simulate_acquisition_stage(
-                scene_config, ground, acquisition.scene_id, work / f"{acquisition.scene_id}.zarr"
-            )
-        for pair in synthetic_pairs(scene_config):
-            log.info("training scene %d: pair %s", seed, pair.pair_id)
-            simulate_truth_stage(
-                scene_config,
-                ground,
-                dem,
-                pair.pair_id,
-                tmp / "truth" / f"{pair.pair_id}.gpkg",
-                work / f"{pair.pair_id}_truth_phase.tif",
-            )
-            interferogram_stage(
-                scene_config,
-                pair.pair_id,
-                work / f"{pair.reference.scene_id}.zarr",
-                work / f"{pair.secondary.scene_id}.zarr",
-                dem,
-                tmp / "interferograms" / f"{pair.pair_id}.tif",
-            )
+        log.info("training scene %d: %s generator", seed, generator)
+        if generator == "phase":
+            _phase_domain_pairs(scene_config, ground, dem, tmp)
+        else:
+            _slc_pairs(scene_config, ground, dem, tmp)
         shutil.rmtree(work)
+
+
+def _slc_pairs(scene_config: StageSettings, ground: Path, dem: Path, scene_dir: Path) -> None:
+    """The pairs of a training scene from focused SLCs (the detection scene's stages)."""
+    from massmove.pairs import synthetic_acquisitions, synthetic_pairs
+    from massmove.stages.sources import (
+        interferogram_stage,
+        simulate_acquisition_stage,
+        simulate_truth_stage,
+    )
+
+    work = scene_dir / "work"
+    acquisitions = [
+        a for track in scene_config["tracks"] for a in synthetic_acquisitions(scene_config, track)
+    ]
+    for acquisition in acquisitions:
+        log.info("SLC %s", acquisition.scene_id)
+        simulate_acquisition_stage(
+            scene_config, ground, acquisition.scene_id, work / f"{acquisition.scene_id}.zarr"
+        )
+    for pair in synthetic_pairs(scene_config):
+        log.info("pair %s", pair.pair_id)
+        simulate_truth_stage(
+            scene_config,
+            ground,
+            dem,
+            pair.pair_id,
+            scene_dir / "truth" / f"{pair.pair_id}.gpkg",
+            scene_dir / "truth" / f"{pair.pair_id}_phase.tif",
+        )
+        interferogram_stage(
+            scene_config,
+            pair.pair_id,
+            work / f"{pair.reference.scene_id}.zarr",
+            work / f"{pair.secondary.scene_id}.zarr",
+            dem,
+            scene_dir / "interferograms" / f"{pair.pair_id}.tif",
+        )
+
+
+def _phase_domain_pairs(scene_config: StageSettings, ground: Path, dem: Path, scene_dir: Path) -> None:
+    """The pairs of a training scene drawn in the phase domain."""
+    from massmove.stages.sources import phase_domain_stage
+
+    for track in scene_config["tracks"]:
+        phase_domain_stage(scene_config, ground, dem, track, scene_dir)
 
 
 def train_stage(
