@@ -44,7 +44,7 @@ def training_scene_stage(config: StageSettings, seed: int, scene_dir: str | Path
     ``truth/{pair}_phase.tif``. ``train.generator`` slc makes them as the detection scene is made
     (SLCs focused, then the built-in engine; the SLCs are intermediate and removed); phase draws
     each pair from its expected signal (:mod:`massmove.simulate.phase_domain`)."""
-    from massmove.stages.sources import simulate_ground_stage
+    from massmove.stages.sources import phase_domain_stage, simulate_ground_stage
 
     scene_config = training_scene_config(config, seed)
     generator = config["train"]["generator"]
@@ -54,7 +54,7 @@ def training_scene_stage(config: StageSettings, seed: int, scene_dir: str | Path
         simulate_ground_stage(scene_config, ground, dem, tmp / "truth" / "movements.gpkg")
         log.info("training scene %d: %s generator", seed, generator)
         if generator == "phase":
-            _phase_domain_pairs(scene_config, ground, dem, tmp)
+            phase_domain_stage(scene_config, ground, dem, tmp)
         else:
             _slc_pairs(scene_config, ground, dem, tmp)
         shutil.rmtree(work)
@@ -96,14 +96,6 @@ def _slc_pairs(scene_config: StageSettings, ground: Path, dem: Path, scene_dir: 
             dem,
             scene_dir / "interferograms" / f"{pair.pair_id}.tif",
         )
-
-
-def _phase_domain_pairs(scene_config: StageSettings, ground: Path, dem: Path, scene_dir: Path) -> None:
-    """The pairs of a training scene drawn in the phase domain."""
-    from massmove.stages.sources import phase_domain_stage
-
-    for track in scene_config["tracks"]:
-        phase_domain_stage(scene_config, ground, dem, track, scene_dir)
 
 
 def train_stage(

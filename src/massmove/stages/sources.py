@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from massmove import __version__
 from massmove.errors import ConfigError, InputError
@@ -16,6 +16,9 @@ from massmove.io.vector import write_gpkg
 from massmove.pairs import Pair, pair_record, synthetic_pairs, write_pair_table
 from massmove.raster import Grid
 from massmove.settings import StageSettings
+
+if TYPE_CHECKING:
+    from massmove.simulate.truth import PairTruth
 
 log = logging.getLogger(__name__)
 
@@ -115,27 +118,29 @@ def simulate_truth_stage(
     dem, dem_grid, _ = read_raster(dem_tif)
     context = track_context(config, ground, pair.track)
     truth = pair_truth(config, ground, context, pair, product_grid(config), dem, dem_grid)
-    counts = truth.patterns["class"].value_counts().to_dict()
-    log.info("%s: visible patterns %s", pair_id, counts)
-    tags = {
-        **pair_tags(config, pair_record(pair)),
-        "engine": "truth (noise-free)",
-        "engine_version": __version__,
-    }
+    write_truth(truth, product_grid(config), pair_tags(config, pair_record(pair)), patterns_gpkg, phase_tif)
+
+
+def write_truth(
+    truth: PairTruth, grid: Grid, tags: Mapping[str, Any], patterns_gpkg: str | Path, phase_tif: str | Path
+) -> None:
+    """Write a pair's truth: the visible patterns and
+    the noise-free phase and coherence, tagged ``tags`` and as the truth engine."""
+    log.info("%s: visible patterns %s", tags["pair_id"], truth.patterns["class"].value_counts().to_dict())
     write_cog(
         phase_tif,
         [truth.wrapped_phase_rad, truth.coherence],
         ["wrapped_phase", "coherence"],
-        product_grid(config),
-        tags,
+        grid,
+        {**tags, "engine": "truth (noise-free)", "engine_version": __version__},
     )
     write_gpkg(patterns_gpkg, truth.patterns, layer="patterns")
 
 
 def phase_domain_stage(
-    config: StageSettings, ground_store: str | Path, dem_tif: str | Path, track: str, scene_dir: str | Path
+    config: StageSettings, ground_store: str | Path, dem_tif: str | Path, scene_dir: str | Path
 ) -> None:
-    """Write the pairs of one track drawn by the phase-domain generator into ``scene_dir``:
+    """Write every pair of the scene drawn by the phase-domain generator into ``scene_dir``:
     ``interferograms/{pair}.tif`` (the product contract, engine ``phase-domain``),
     ``truth/{pair}.gpkg`` and ``truth/{pair}_phase.tif``."""
     from massmove.simulate.ground import product_grid, read_ground
@@ -147,14 +152,9 @@ def phase_domain_stage(
     ground = read_ground(ground_store)
     dem, dem_grid, _ = read_raster(dem_tif)
     grid = product_grid(config)
-    context = track_context(generator_config, ground, track)
+    contexts = {track: track_context(generator_config, ground, track) for track in config["tracks"]}
     for pair in synthetic_pairs(config):
-        if pair.track != track:
-            continue
-        drawn = phase_domain_pair(generator_config, ground, context, pair, grid, dem, dem_grid)
-        log.info(
-            "%s: visible patterns %s", pair.pair_id, drawn.truth.patterns["class"].value_counts().to_dict()
-        )
+        drawn = phase_domain_pair(generator_config, ground, contexts[pair.track], pair, grid, dem, dem_grid)
         tags = {**pair_tags(config, pair_record(pair)), **drawn.geometry_tags}
         write_cog(
             scene_dir / "interferograms" / f"{pair.pair_id}.tif",
@@ -163,14 +163,13 @@ def phase_domain_stage(
             grid,
             {**tags, "engine": "phase-domain", "engine_version": f"massmove {__version__}"},
         )
-        write_cog(
-            scene_dir / "truth" / f"{pair.pair_id}_phase.tif",
-            [drawn.truth.wrapped_phase_rad, drawn.truth.coherence],
-            ["wrapped_phase", "coherence"],
+        write_truth(
+            drawn.truth,
             grid,
-            {**tags, "engine": "truth (noise-free)", "engine_version": __version__},
+            tags,
+            scene_dir / "truth" / f"{pair.pair_id}.gpkg",
+            scene_dir / "truth" / f"{pair.pair_id}_phase.tif",
         )
-        write_gpkg(scene_dir / "truth" / f"{pair.pair_id}.gpkg", drawn.truth.patterns, layer="patterns")
 
 
 def product_grid_for(config: StageSettings) -> Grid:
