@@ -7,8 +7,9 @@ re-detect only), and the ensemble and the baseline detect on every pair through 
 tiling and vectorising. The scores are then **recomputed from the GeoPackages** (detections
 against the scene's truth, class ``coherent``; ``faint`` for the lenient score) with the
 package's ``evaluate_pair`` at t = 0.4 and t = 0.25, and pooled over every pair of every scene
-(sums of counts, then proportions). Printed for both detectors side by side, each with a
-scene-bootstrap 95 % interval (scenes resampled with replacement):
+(sums of counts, then proportions; one the counts leave undefined, e.g. a precision without
+detections, prints as such and is null in ``--json``). Printed for both detectors side by
+side, each with a scene-bootstrap 95 % interval (scenes resampled with replacement):
 
 * object precision, recall, F1 at t = 0.4 and 0.25, and the lenient precision and F1 at 0.4
   (detections on faint patterns neither hit nor false alarm);
@@ -16,10 +17,10 @@ scene-bootstrap 95 % interval (scenes resampled with replacement):
 * false alarms (unmatched detections at t = 0.4) per 100 km2 and pair;
 * recall at t = 0.4 by size class of the reference patterns.
 
-Seeds must not be used anywhere else (training scenes, the default scene, tests, tuning): a
-held-out scene the members have seen, or a choice was made on, says nothing. Seeds that are
-the config's detection or training scenes, or the training scenes recorded in the members'
-``massmove.json``, are refused.
+Seeds must not be used anywhere else (training or calibration scenes, the default scene, tests,
+tuning): a held-out scene the members have seen, or a choice was made on, says nothing. Seeds
+that are the config's detection, training or calibration scenes, or the training and
+calibration scenes recorded in the members' ``massmove.json``, are refused.
 
 Usage: .venv/bin/python benchmarks/heldout_skill.py --checkpoints RUN/results/models/fold*
        --seeds S1 ... S8 [--workdir /tmp/heldout] [--cores 2] [--json skill.json]
@@ -45,6 +46,7 @@ from massmove.io.raster_io import read_bands
 from massmove.io.vector import read_vector
 from massmove.model.checkpoint import read_metadata
 from massmove.pairs import synthetic_pairs
+from massmove.scores import format_score, object_scores, pixel_scores, proportion
 
 DETECTORS = {"ensemble": "results", "baseline": "results/baseline"}
 IOU_THRESHOLDS = (0.4, 0.25)
@@ -155,23 +157,26 @@ def pair_counts(
     return counts
 
 
-def pooled_figures(pairs: Sequence[Mapping[str, Any]]) -> dict[str, float]:
-    """Figures of pooled counts (sums first, then proportions)."""
-    figures: dict[str, float] = {}
+def pooled_figures(pairs: Sequence[Mapping[str, Any]]) -> dict[str, float | None]:
+    """Figures of pooled counts (sums first, then proportions with the package's functions):
+    ``None`` where the pooled counts leave a proportion undefined (precision without
+    detections, recall without references, F1 and IoU with neither)."""
+    figures: dict[str, float | None] = {}
     for iou in IOU_THRESHOLDS:
         d, r, m, f = (
             sum(p[f"t{iou}"][k] for p in pairs) for k in ("detections", "references", "matched", "on_faint")
         )
-        figures[f"precision@{iou}"] = m / d if d else 1.0
-        figures[f"recall@{iou}"] = m / r if r else 1.0
-        figures[f"f1@{iou}"] = 2 * m / (d + r) if d + r else 1.0
+        strict = object_scores(d, r, m)
+        for key in ("precision", "recall", "f1"):
+            figures[f"{key}@{iou}"] = strict[key]
         if iou == IOU_THRESHOLDS[0]:
-            figures[f"lenient_precision@{iou}"] = m / (d - f) if d - f else 1.0
-            figures[f"lenient_f1@{iou}"] = 2 * m / (d - f + r) if d - f + r else 1.0
+            lenient = object_scores(d - f, r, m)
+            figures[f"lenient_precision@{iou}"] = lenient["precision"]
+            figures[f"lenient_f1@{iou}"] = lenient["f1"]
             area = sum(p["area_km2"] for p in pairs) / len(pairs)
             figures["false_alarms_per_100km2_pair"] = (d - m) / len(pairs) * 100.0 / area
-    tp, fp, fn = (sum(p["pixel"][k] for p in pairs) for k in ("tp", "fp", "fn"))
-    figures["pixel_iou"] = tp / (tp + fp + fn) if tp + fp + fn else 1.0
+    pixel = {k: sum(p["pixel"][k] for p in pairs) for k in ("tp", "fp", "fn")}
+    figures["pixel_iou"] = pixel_scores(pixel)["iou"]
     sizes = sum(p["sizes"] for p in pairs)
     for index, (low, high) in enumerate(zip(SIZE_CLASSES_M2[:-1], SIZE_CLASSES_M2[1:], strict=True)):
         name = (
@@ -179,20 +184,35 @@ def pooled_figures(pairs: Sequence[Mapping[str, Any]]) -> dict[str, float]:
             if np.isfinite(high)
             else f"recall >{low / 1e3:.0f}k m2"
         )
-        figures[name] = sizes[1, index] / sizes[0, index] if sizes[0, index] else float("nan")
+        figures[name] = proportion(sizes[1, index], sizes[0, index])
     return figures
+
+
+def metric_of(key: str) -> str:
+    """The metric a figure's name holds (``precision``, ``recall``, ``f1``, ``iou``), for the
+    wording of an undefined one."""
+    return next((m for m in ("precision", "recall", "f1", "iou") if m in key), "")
 
 
 def bootstrap(
     scenes: Sequence[Sequence[Mapping[str, Any]]], repeats: int, seed: int = 0
-) -> dict[str, tuple[float, float]]:
-    """Scene-bootstrap 95 % interval of every pooled figure."""
+) -> dict[str, tuple[float | None, float | None]]:
+    """Scene-bootstrap 95 % interval of every pooled figure, over the draws where it is
+    defined (None where it is defined in none)."""
     rng = np.random.default_rng(seed)
     draws = []
     for _ in range(repeats):
         chosen = rng.integers(len(scenes), size=len(scenes))
         draws.append(pooled_figures([pair for i in chosen for pair in scenes[i]]))
-    return {key: tuple(np.nanpercentile([d[key] for d in draws], [2.5, 97.5])) for key in draws[0]}
+    intervals: dict[str, tuple[float | None, float | None]] = {}
+    for key in draws[0]:
+        defined = [d[key] for d in draws if d[key] is not None]
+        if defined:
+            low, high = np.percentile(defined, [2.5, 97.5])
+            intervals[key] = (float(low), float(high))
+        else:
+            intervals[key] = (None, None)
+    return intervals
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -223,14 +243,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     base = resolve_config(load_yaml(args.configfile) if args.configfile else {})
-    used = {base["synthetic"]["seed"], *base["train"]["synthetic_seeds"]}
-    # the scenes the members under test were trained on, whatever config trained them
+    used = {
+        base["synthetic"]["seed"],
+        *base["train"]["synthetic_seeds"],
+        *base["train"]["calibration"]["synthetic_seeds"],
+    }
+    # the scenes the members under test were trained and calibrated on, whatever config made them
     for member in args.checkpoints:
-        used.update(read_metadata(member)["train"].get("synthetic_seeds", []))
+        record = read_metadata(member)
+        used.update(record["train"].get("synthetic_seeds", []))
+        used.update((record.get("detection") or {}).get("calibrated_on", {}).get("scene_seeds", []))
     if clash := sorted(used.intersection(args.seeds)):
         parser.error(
-            f"seeds {clash} are the config's detection scene or a training scene of the config or"
-            " of the members, not held out"
+            f"seeds {clash} are the config's detection scene or a training or calibration scene of"
+            " the config or of the members, not held out"
         )
 
     per_detector: dict[str, list[list[dict[str, Any]]]] = {name: [] for name in DETECTORS}
@@ -290,7 +316,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         cells = []
         for name in results:
             value, (low, high) = results[name]["pooled"][key], results[name]["interval"][key]
-            cells.append(f"{value:7.3f} [{low:6.3f}, {high:6.3f}]")
+            value_text, low_text, high_text = (format_score(v, metric_of(key)) for v in (value, low, high))
+            cells.append(f"{value_text:>7} [{low_text:>6}, {high_text:>6}]")
         print(f"{key:32} " + " ".join(f"{cell:>24}" for cell in cells))
     if args.json:
         counts = {

@@ -26,7 +26,13 @@ TINY = {
         "hard_negative_share": 1.0,
         "batch_size": 8,
         "mining": {"share": 0.5, "epochs": 1},
-        "calibration": {"thresholds": [0.3, 0.5, 0.7], "min_areas_m2": [1500.0, 3000.0]},
+        # a calibration scene of its own ground; one match is enough to use the calibration here
+        "calibration": {
+            "synthetic_seeds": [31361],
+            "thresholds": [0.3, 0.5, 0.7],
+            "min_areas_m2": [0.0, 3000.0],
+            "min_matched": 1,
+        },
     },
     "model": {"ensemble_size": 2},
     "segment": {"chunk_px": 128, "stride_px": 32},

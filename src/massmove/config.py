@@ -154,6 +154,16 @@ def _check_consistency(config: Mapping[str, Any]) -> None:
             "config key 'download.granularity': burst downloads feed the SNAP engine (source asf, "
             "interferogram.engine snap)"
         )
+    calibration_seeds = set(config["train"]["calibration"]["synthetic_seeds"])
+    for clash, where in (
+        (calibration_seeds & set(config["train"]["synthetic_seeds"]), "train.synthetic_seeds"),
+        (calibration_seeds & {config["synthetic"]["seed"]}, "synthetic.seed"),
+    ):
+        if clash:
+            raise ConfigError(
+                f"config key 'train.calibration.synthetic_seeds': {sorted(clash)} also in {where}; "
+                "calibration scenes must be ground the members never trained on and the run never evaluates"
+            )
     _check_crs(config["crs"])
     terrain = config["synthetic"]["terrain"]
     if terrain["elevation_max_m"] <= terrain["elevation_min_m"]:

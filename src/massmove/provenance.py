@@ -109,7 +109,7 @@ def named_inputs(config: Mapping[str, Any]) -> list[str]:
     for key in ("response", "burst_response"):  # a path or a list of paths
         replay = config["search"][key]
         named += [replay] if isinstance(replay, str) else list(replay or [])
-    for entry in config["train"]["labelled"]:
+    for entry in (*config["train"]["labelled"], *config["train"]["calibration"]["labelled"]):
         named += [entry["interferogram"], entry["labels"]]
     if config["source"] == "files":  # the interferograms made elsewhere
         named.append(config["files"]["folder"])
@@ -204,6 +204,7 @@ def seed_record(config: Mapping[str, Any]) -> dict[str, Any]:
         "synthetic_seed": config["synthetic"]["seed"],
         "train_seed": config["train"]["seed"],
         "training_scene_seeds": list(config["train"]["synthetic_seeds"]),
+        "calibration_scene_seeds": list(config["train"]["calibration"]["synthetic_seeds"]),
     }
 
 

@@ -50,6 +50,17 @@ ENGINE_KEYS = (
 # the product grid of the synthetic scene
 GRID_KEYS = ("crs", "posting_m", "synthetic.centre_m", "synthetic.extent_km")
 
+# what the ensemble's inference reads (calibrate deploys it as the segment stage does)
+SEGMENT_ENSEMBLE_KEYS = (
+    "segment.chunk_px",
+    "segment.stride_px",
+    "segment.batch_size",
+    "segment.precision",
+    "model.channels",
+    "model.device",
+    "train.patch_px",
+)
+
 STAGE_KEYS: dict[str, tuple[str, ...]] = {
     # synthetic source
     "pair_table": PAIR_KEYS,
@@ -108,22 +119,23 @@ STAGE_KEYS: dict[str, tuple[str, ...]] = {
         *GRID_KEYS,
     ),
     "train": ("train", "-train.calibration", "model", "-model.checkpoints"),
+    # the ensemble as a run deploys it: the segment stage's inference settings
     "calibrate": (
         "train.calibration",
-        "train.labelled",
         "train.label_class",
-        "train.ignore_class",
         "evaluation.iou_threshold",
+        *SEGMENT_ENSEMBLE_KEYS,
     ),
-    # detectors: one set of rules, the settings of the detector the job runs
-    "segment:ensemble": ("segment", "detection", "model.channels", "model.device", "train.patch_px"),
-    "segment:baseline": ("segment", "-segment.precision", "detection", "model.baseline", "train.patch_px"),
+    # detectors: one set of rules, the settings of the detector the job runs; detection.* is
+    # read where polygons and scores are made, so a changed threshold never reruns inference
+    "segment:ensemble": ("segment", "model.channels", "model.device", "train.patch_px"),
+    "segment:baseline": ("segment", "-segment.precision", "model.baseline", "train.patch_px"),
     "vectorise": ("detection",),
     "merge_detections": ("crs",),
     "evaluate_pair": ("evaluation", "-evaluation.reference", "detection"),
     "evaluation": ("evaluation.iou_threshold",),
     # report, provenance, audits
-    "report": ("evaluation.class_column", "evaluation.reference_class", "model.architecture"),
+    "report": ("evaluation.class_column", "evaluation.reference_class", "model.architecture", "detection"),
     "agreement": ("agreement", "-agreement.annotations", "crs"),
     # the provenance record holds the whole config
     "provenance": ("",),

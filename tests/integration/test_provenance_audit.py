@@ -59,6 +59,7 @@ def test_provenance_records_config_versions_seeds_and_every_file(tiny_run):
         "synthetic_seed": TINY["synthetic"]["seed"],
         "train_seed": 1,
         "training_scene_seeds": [training_seed],
+        "calibration_scene_seeds": TINY["train"]["calibration"]["synthetic_seeds"],
     }
     assert record["seeds"] == seeds
     for name in ("massmove", "snakemake", "torch", "segmentation-models-pytorch", "numpy", "libgdal"):

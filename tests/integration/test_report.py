@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from massmove.scores import format_score
+
 pytestmark = pytest.mark.slow
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -58,7 +60,9 @@ def test_report_is_self_contained_and_shows_the_evaluations(tiny_run):
     ensemble = json.loads((tiny_run / "results/evaluation.json").read_text())
     baseline = json.loads((tiny_run / "results/baseline/evaluation.json").read_text())
     for key in ("pixel_iou", "object_precision", "object_recall", "object_f1"):
-        row = f"<tr><td>{key}</td><td>{ensemble[key]:.3f}</td><td>{baseline[key]:.3f}</td></tr>"
+        metric = key.rsplit("_", 1)[-1]
+        cells = (format_score(ensemble[key], metric), format_score(baseline[key], metric))
+        row = f"<tr><td>{key}</td><td>{cells[0]}</td><td>{cells[1]}</td></tr>"
         assert row in text
     assert "<th>unetplusplus</th><th>baseline</th>" in text
     # run metadata of the provenance record

@@ -21,6 +21,15 @@ def changed(base: dict, override: dict) -> dict:
 
 # jobs a provenance record and report always redo: they present the whole config
 RECORD = {"provenance": 1, "report": 1}
+# the ensemble's branch after its members: inference, polygons and scores of its 2 pairs
+ENSEMBLE_BRANCH = {
+    "segment": 2,
+    "vectorise": 2,
+    "evaluate_pair": 2,
+    "evaluation": 1,
+    "merge_detections": 1,
+    **RECORD,
+}
 # the tiny run: 2 tracks x 1 baseline = 2 pairs, 2 members, the baseline beside the ensemble
 CASES = {
     # the pairs and the acquisitions of each track change: everything but the ground reruns
@@ -32,7 +41,8 @@ CASES = {
             "simulate": 6,
             "simulate_truth": 4,
             "interferogram": 4,
-            "training_scene": 1,
+            # the training scene and the calibration scene
+            "training_scene": 2,
             "train": 2,
             "calibrate": 1,
             "segment": 8,
@@ -58,30 +68,32 @@ CASES = {
             **RECORD,
         },
     ),
-    # the training scenes' generator: the training scene, the members and the ensemble's branch
+    # the training scenes' generator: the training and calibration scenes, the members and the
+    # ensemble's branch
     "train.generator": (
         {"train": {"generator": "phase"}},
         {
-            "training_scene": 1,
+            "training_scene": 2,
             "train": 2,
             "calibrate": 1,
-            "segment": 2,
-            "vectorise": 2,
-            "evaluate_pair": 2,
-            "evaluation": 1,
-            "merge_detections": 1,
-            **RECORD,
+            **ENSEMBLE_BRANCH,
         },
     ),
-    # the threshold: both detectors' likelihood tags and everything after, no training
+    # the threshold: both detectors' polygons and scores, no inference, no training
     "detection.threshold": (
         {"detection": {"threshold": 0.5}},
-        {"segment": 4, "vectorise": 4, "evaluate_pair": 4, "evaluation": 2, "merge_detections": 1, **RECORD},
+        {"vectorise": 4, "evaluate_pair": 4, "evaluation": 2, "merge_detections": 1, **RECORD},
     ),
-    # the ensemble's arithmetic: the ensemble's branch only, not the baseline's
+    # the ensemble's arithmetic: its calibration (made as it is deployed) and its branch, not the
+    # baseline's
     "segment.precision": (
         {"segment": {"precision": "bf16"}},
-        {"segment": 2, "vectorise": 2, "evaluate_pair": 2, "evaluation": 1, "merge_detections": 1, **RECORD},
+        {"calibrate": 1, **ENSEMBLE_BRANCH},
+    ),
+    # the calibration's floor: the calibration and the ensemble's branch, no training, no scene
+    "train.calibration.min_matched": (
+        {"train": {"calibration": {"min_matched": 50}}},
+        {"calibrate": 1, **ENSEMBLE_BRANCH},
     ),
     # an evaluation rule: the evaluations only
     "evaluation.coverage_thresholds": (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -15,8 +16,11 @@ import yaml
 from rio_cogeo.cogeo import cog_validate
 from scipy import ndimage
 
+from massmove.config import resolve_config
 from massmove.detect.vectorise import FOUR_CONNECTED
 from massmove.fidelity import product_fidelity
+from massmove.settings import StageSettings
+from massmove.stages.model import segment_stage
 from tests.runs import CONFIG_NAME, REPO, SNAKEMAKE, TINY, job_counts, snakemake
 
 CONTRACT_TAGS = {
@@ -52,7 +56,8 @@ def test_default_dry_run_lists_every_job(tmp_path):
         "simulate_truth": 4,
         "interferogram": 4,
         "pair_table": 1,
-        "training_scene": 1,
+        # the training scene and the calibration scene
+        "training_scene": 2,
         "train": 5,
         "calibrate": 1,
         # one set of rules for both detectors: the ensemble's 4 pairs and the baseline's 4
@@ -64,7 +69,7 @@ def test_default_dry_run_lists_every_job(tmp_path):
         "provenance": 1,
         "report": 1,
         "all": 1,
-        "total": 53,
+        "total": 54,
     }
 
 
@@ -199,10 +204,23 @@ def test_tiny_run_trains_an_ensemble_and_detects(tiny_run):
         map(tuple, records[1]["validation_blocks"])
     )
     assert all(0 <= r["validation"]["iou"] <= 1 and 1 <= len(r["history"]) <= 2 for r in records)
-    # the calibrated detection settings, the same in every member, from the out-of-fold likelihood
+    # the detection settings, the same in every member, calibrated on the calibration scene as the
+    # ensemble is deployed: every candidate scored, the best used when it rests on enough matches
     calibration = json.loads((tiny_run / "results/models/calibration.json").read_text())
-    assert records[0]["detection"] == records[1]["detection"] == calibration["chosen"]
-    assert calibration["chosen"]["threshold"] in TINY["train"]["calibration"]["thresholds"]
+    chosen = calibration["chosen"]
+    assert records[0]["detection"] == records[1]["detection"] == chosen
+    rules = TINY["train"]["calibration"]
+    assert len(calibration["table"]) == len(rules["thresholds"]) * len(rules["min_areas_m2"])
+    assert [Path(p["product"]).parent.parent.name for p in calibration["products"]] == ["seed31361"] * 2
+    assert chosen["ensemble"]["members"] == 2 and chosen["ensemble"]["device"] == "cpu"
+    best = chosen["best"]
+    if best["matched"] >= rules["min_matched"]:
+        assert chosen["basis"] == "calibrated"
+        assert (chosen["threshold"], chosen["min_area_m2"]) == (best["threshold"], best["min_area_m2"])
+    else:
+        fallback = resolve_config(TINY)["train"]["calibration"]["fallback"]
+        assert chosen["basis"] == "fallback"
+        assert [chosen[key] for key in ("threshold", "min_area_m2")] == list(fallback.values())
     for k, record in enumerate(records):
         trained = json.loads((tiny_run / f"results/models/trained/fold{k}/massmove.json").read_text())
         assert trained["weights_sha256"] == record["weights_sha256"] and "detection" not in trained
@@ -222,8 +240,11 @@ def test_tiny_run_trains_an_ensemble_and_detects(tiny_run):
             tags = src.tags()
         assert tags["checkpoint_digests"].split(",") == [r["weights_sha256"] for r in records]
         assert tags["pair_id"] == pair_id
-        assert float(tags["detection_threshold"]) == records[0]["detection"]["threshold"]
-        assert tags["detection_settings_from"] == "calibration"
+        # the raster carries the members' calibration, not the config's detection settings
+        assert float(tags["calibrated_threshold"]) == chosen["threshold"]
+        assert float(tags["calibrated_min_area_m2"]) == chosen["min_area_m2"]
+        assert tags["calibration_basis"] == chosen["basis"] and "detection_threshold" not in tags
+        assert tags["precision"] == chosen["ensemble"]["precision"]
         assert np.array_equal(np.isnan(mean), np.isnan(phase))
         assert np.nanmin(mean) >= 0 and np.nanmax(mean) <= 1 and np.nanmin(spread) >= 0
         detections = gpd.read_file(tiny_run / f"results/detections/{pair_id}.gpkg")
@@ -322,7 +343,28 @@ def test_tiny_run_evaluation_equals_a_recomputation_from_its_geopackages(tiny_ru
     truth_px, detected_px, found_px = (np.concatenate(a) for a in (truth_all, detected_all, found_all))
     assert n_references > 0 and evaluation["counts"]["references"] == n_references
     assert evaluation["counts"]["detections"] == n_detections and evaluation["counts"]["matched"] == matched
-    assert evaluation["pixel_iou"] == pytest.approx(jaccard_score(truth_px, detected_px, zero_division=1.0))
+    assert truth_px.any()  # a pixel IoU to compare (an empty union is undefined, null)
+    assert evaluation["pixel_iou"] == pytest.approx(jaccard_score(truth_px, detected_px))
     assert evaluation["likelihood_pixel_recall"] == pytest.approx(recall_score(truth_px, found_px))
     expected_f1 = 2 * matched / (n_detections + n_references)
     assert evaluation["object_f1"] == pytest.approx(expected_f1)
+
+
+@pytest.mark.slow
+def test_the_calibration_scores_the_likelihood_a_run_deploys(tiny_run, tmp_path):
+    """The calibration products' likelihood is what the segment stage writes for them with the
+    final members: the same ensemble, tiling and blending."""
+    calibration = json.loads((tiny_run / "results/models/calibration.json").read_text())
+    config = resolve_config(TINY)
+    members = [tiny_run / f"results/models/fold{k}" for k in range(2)]
+    for product in calibration["products"]:
+        out = tmp_path / f"{Path(product['product']).stem}.tif"
+        segment_stage(
+            StageSettings.from_config("segment:ensemble", config),
+            tiny_run / product["product"],
+            members,
+            out,
+            detector="ensemble",
+        )
+        with rasterio.open(out) as src:
+            assert float(np.nanmax(src.read(1))) == product["likelihood_max"]

@@ -59,7 +59,8 @@ def test_tiny_config_through_slurm_equals_the_local_run(slurm_cluster, tiny_run,
         "simulate_truth": 2,
         "interferogram": 2,
         "pair_table": 1,
-        "training_scene": 1,
+        # the training scene and the calibration scene
+        "training_scene": 2,
         "train": 2,
         "calibrate": 1,
         "segment": 4,
@@ -74,18 +75,19 @@ def test_tiny_config_through_slurm_equals_the_local_run(slurm_cluster, tiny_run,
     assert {job["state"] for job in jobs} == {"COMPLETED"}
     # SLURM's own logs of the jobs (the profile keeps them)
     assert len(list((run_dir / ".snakemake/slurm_logs").rglob("*.log"))) == sum(expected.values())
-    # the profile's resources reached SLURM: a GPU for train and segment (the node's GPU is a
-    # stand-in, the members ran on the CPU), its threads as CPUs
+    # the profile's resources reached SLURM: a GPU for train, calibrate and segment (the node's
+    # GPU is a stand-in, the members ran on the CPU), its threads as CPUs
     for job in jobs:
         rule = job["comment"].removeprefix("rule_").split("_wildcards_")[0]
         # the ensemble's segment jobs ask for a GPU, the baseline's (results/baseline) do not
-        on_gpu = rule == "train" or (rule == "segment" and "baseline" not in job["comment"])
+        on_gpu = rule in ("train", "calibrate") or (rule == "segment" and "baseline" not in job["comment"])
         assert (job["tres_per_job"] == "gres:gpu:1") == on_gpu, job
         assert int(job["cpus"]) == {
             "interferogram": 8,
             "simulate": 4,
             "training_scene": 4,
             "train": 4,
+            "calibrate": 4,
             "segment": 4,
         }.get(rule, 1), job
     local, on_slurm = tree_digests(tiny_run), tree_digests(run_dir)

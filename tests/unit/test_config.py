@@ -54,6 +54,15 @@ def test_every_schema_key_is_typed_described_and_defaulted(repo):
         ({"foo": 1}, "config key 'foo': unknown key"),
         ({"crs": "EPSG:999999"}, "config key 'crs': 'EPSG:999999' is not a CRS PROJ knows"),
         ({"source": "asf"}, "config key 'interferogram.engine': the builtin engine processes synthetic"),
+        (
+            {"train": {"calibration": {"synthetic_seeds": [101]}}},
+            "config key 'train.calibration.synthetic_seeds': [101] also in train.synthetic_seeds",
+        ),
+        (
+            {"train": {"calibration": {"synthetic_seeds": [20180801]}}},
+            "config key 'train.calibration.synthetic_seeds': [20180801] also in synthetic.seed",
+        ),
+        ({"train": {"calibration": {"min_areas_m2": [-1]}}}, "config key 'train.calibration.min_areas_m2.0'"),
     ],
 )
 def test_bad_config_names_the_key_in_one_line(override, expected):

@@ -222,3 +222,117 @@ def test_lenient_score_sets_detections_on_faint_patterns_aside():
     assert pooled["object_lenient"]["on_lenient"] == 2
     assert pooled["object_lenient"]["precision"] == pytest.approx(2 / 6)
     assert pooled["object_precision"] == pytest.approx(2 / 8)  # the strict score is unchanged
+
+
+def test_undefined_scores_are_none_and_written_as_null(tmp_path, caplog):
+    grid = grid_of()
+    settings = {"iou_threshold": 0.4, "likelihood_threshold": 0.5, "coverages": [0.5]}
+    likelihood = np.zeros(grid.shape)
+    # nothing detected, one reference: precision undefined, recall and F1 zero
+    missed = evaluate_pair(frame([]), frame([box_px(0, 0, 4, 4)]), likelihood, grid, **settings)
+    assert {k: missed["object"][k] for k in ("precision", "recall", "f1")} == {
+        "precision": None,
+        "recall": 0.0,
+        "f1": 0.0,
+    }
+    assert missed["pixel"]["precision"] is None and missed["pixel"]["iou"] == 0.0
+    # one false alarm, nothing to find: recall undefined, precision and F1 zero
+    alarm = evaluate_pair(frame([box_px(8, 8, 12, 12)]), frame([]), likelihood, grid, **settings)
+    assert {k: alarm["object"][k] for k in ("precision", "recall", "f1")} == {
+        "precision": 0.0,
+        "recall": None,
+        "f1": 0.0,
+    }
+    assert alarm["pixel"]["recall"] is None and alarm["likelihood_pixel_recall"]["recall"] is None
+    # nothing to find and nothing found: every proportion undefined, none perfect
+    empty = evaluate_pair(frame([]), frame([]), likelihood, grid, **settings)
+    assert empty["object"]["matched"] == 0 and empty["object"]["matches"] == []
+    assert [empty["object"][k] for k in ("precision", "recall", "f1")] == [None, None, None]
+    assert [empty["pixel"][k] for k in ("iou", "precision", "recall", "f1")] == [None] * 4
+    assert [empty["object_lenient"][k] for k in ("precision", "recall", "f1")] == [None] * 3
+    # the stages write null and log words, not 1.0
+    write_likelihood(tmp_path / "l.tif", likelihood, grid)
+    frame([]).to_file(tmp_path / "d.gpkg", engine="pyogrio")
+    frame([]).to_file(tmp_path / "r.gpkg", engine="pyogrio")
+    config = {
+        "detection": {"threshold": 0.5, "min_area_m2": None},
+        "evaluation": {
+            "reference_class": "coherent",
+            "lenient_class": None,
+            "class_column": None,
+            "iou_threshold": 0.4,
+            "coverage_thresholds": [0.5],
+        },
+    }
+    with caplog.at_level("INFO", logger="massmove.stages.evaluate"):
+        evaluate_pair_stage(
+            config, tmp_path / "d.gpkg", tmp_path / "l.tif", tmp_path / "r.gpkg", tmp_path / "e.json"
+        )
+        evaluation_stage(config, [tmp_path / "e.json"], tmp_path / "all.json")
+    text = (tmp_path / "e.json").read_text()
+    assert '"precision": null' in text and '"f1": null' in text and '"iou": null' in text
+    pooled = json.loads((tmp_path / "all.json").read_text())
+    assert [pooled[k] for k in ("pixel_iou", "object_precision", "object_recall", "object_f1")] == [None] * 4
+    assert "pixel IoU undefined, object F1 undefined (0 detections" in caplog.text
+    assert "object precision no detections, recall nothing to find, F1 undefined" in caplog.text
+
+
+def test_pooled_scores_are_sums_of_counts_across_a_pair_without_detections():
+    grid = grid_of()
+    settings = {"iou_threshold": 0.4, "likelihood_threshold": 0.5, "coverages": [0.5]}
+    likelihood = np.zeros(grid.shape)
+    # p1: 2 detections, 1 of 2 references matched; p2: no detection, 1 reference
+    found = evaluate_pair(
+        frame([box_px(0, 0, 4, 4), box_px(8, 8, 10, 10)]),
+        frame([box_px(0, 0, 4, 4), box_px(14, 14, 18, 18)]),
+        likelihood,
+        grid,
+        **settings,
+    )
+    none_found = evaluate_pair(frame([]), frame([box_px(4, 10, 8, 14)]), likelihood, grid, **settings)
+    assert none_found["object"]["precision"] is None and none_found["pixel"]["precision"] is None
+    pooled = pool_evaluations({"p1": found, "p2": none_found}, iou_threshold=0.4, likelihood_threshold=0.5)
+    # matched / detections and matched / references over both pairs, not a mean of proportions
+    assert pooled["object_precision"] == pytest.approx(1 / 2)
+    assert pooled["object_recall"] == pytest.approx(1 / 3)
+    assert pooled["object_f1"] == pytest.approx(2 * 1 / (2 + 3))
+    # pixels: tp 16, fp 4 (p1); fn 16 (p1) + 16 (p2)
+    assert pooled["counts"]["pixel"] == {"tp": 16, "fp": 4, "fn": 32}
+    assert pooled["pixel_precision"] == pytest.approx(16 / 20)
+    assert pooled["pixel_iou"] == pytest.approx(16 / 52)
+    assert pooled["likelihood_pixel_recall"] == 0.0
+    assert pooled["object_recall_at_coverage"]["0.5"] == {"found": 0, "total": 3, "recall": 0.0}
+    # undefined only when the pooled counts are empty: two pairs without detections
+    pooled = pool_evaluations({"a": none_found, "b": none_found}, iou_threshold=0.4, likelihood_threshold=0.5)
+    assert pooled["object_precision"] is None and pooled["pixel_precision"] is None
+    assert pooled["object_recall"] == 0.0 and pooled["object_f1"] == 0.0
+    # and a pooled recall without references anywhere
+    nothing = evaluate_pair(frame([]), frame([]), likelihood, grid, **settings)
+    pooled = pool_evaluations({"a": nothing}, iou_threshold=0.4, likelihood_threshold=0.5)
+    assert pooled["object_recall_at_coverage"]["0.5"]["recall"] is None
+
+
+def test_the_report_names_undefined_scores_and_shows_their_counts():
+    from massmove.report.html import metric_tables
+
+    grid = grid_of()
+    settings = {"iou_threshold": 0.4, "likelihood_threshold": 0.5, "coverages": [0.5]}
+    missed = evaluate_pair(frame([]), frame([box_px(0, 0, 4, 4)]), np.zeros(grid.shape), grid, **settings)
+    pooled = pool_evaluations({"p": missed}, iou_threshold=0.4, likelihood_threshold=0.5)
+    text = metric_tables({"ensemble": pooled})
+    assert "<tr><td>object_precision</td><td>no detections</td></tr>" in text
+    assert "<tr><td>pixel_precision</td><td>no detections</td></tr>" in text
+    assert "<tr><td>object_recall</td><td>0.000</td></tr>" in text
+    assert "<th>detections</th><th>matched</th><th>references</th>" in text
+    assert (
+        "<tr><td>p</td><td>ensemble</td><td>0.000</td><td>no detections</td><td>0.000</td><td>0.000</td>"
+        "<td>0</td><td>0</td><td>1</td></tr>"
+    ) in text
+    nothing = evaluate_pair(frame([]), frame([]), np.zeros(grid.shape), grid, **settings)
+    text = metric_tables(
+        {"ensemble": pool_evaluations({"p": nothing}, iou_threshold=0.4, likelihood_threshold=0.5)}
+    )
+    assert "<tr><td>object_recall</td><td>nothing to find</td></tr>" in text
+    assert "<tr><td>pixel_iou</td><td>undefined</td></tr>" in text
+    assert "<tr><td>object_f1</td><td>undefined</td></tr>" in text
+    assert "<tr><td>object recall at 50% coverage</td><td>nothing to find</td></tr>" in text

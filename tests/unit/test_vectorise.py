@@ -81,3 +81,27 @@ def test_scores_on_hand_computed_cases():
     matches = match_objects(detections, references, iou_threshold=0.4)
     assert matches == [(2, 0, pytest.approx(0.9))]  # the best of two candidates, one-to-one
     assert object_scores(3, 2, len(matches)) == pytest.approx({"precision": 1 / 3, "recall": 0.5, "f1": 0.4})
+
+
+@pytest.mark.parametrize(
+    ("counts", "expected"),
+    [
+        ((0, 2, 0), {"precision": None, "recall": 0.0, "f1": 0.0}),  # nothing detected
+        ((3, 0, 0), {"precision": 0.0, "recall": None, "f1": 0.0}),  # nothing to find
+        ((0, 0, 0), {"precision": None, "recall": None, "f1": None}),  # neither
+    ],
+)
+def test_object_scores_are_undefined_not_perfect_on_empty_sets(counts, expected):
+    assert object_scores(*counts) == expected
+
+
+@pytest.mark.parametrize(
+    ("counts", "expected"),
+    [
+        ({"tp": 0, "fp": 0, "fn": 5}, {"iou": 0.0, "precision": None, "recall": 0.0, "f1": 0.0}),
+        ({"tp": 0, "fp": 4, "fn": 0}, {"iou": 0.0, "precision": 0.0, "recall": None, "f1": 0.0}),
+        ({"tp": 0, "fp": 0, "fn": 0}, {"iou": None, "precision": None, "recall": None, "f1": None}),
+    ],
+)
+def test_pixel_scores_are_undefined_not_perfect_on_empty_sets(counts, expected):
+    assert pixel_scores(counts) == expected

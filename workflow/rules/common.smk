@@ -279,6 +279,26 @@ def get_training_scenes(wildcards):
     )
 
 
+def get_calibration_scenes(wildcards):
+    """Synthetic calibration scenes (source synthetic only): made by the training_scene rule on
+    ground neither the members nor the run's evaluation see."""
+    if config["source"] != "synthetic":
+        return []
+    return expand(
+        "resources/training/seed{seed}",
+        seed=config["train"]["calibration"]["synthetic_seeds"],
+    )
+
+
+def get_calibration_files(wildcards):
+    """Labelled interferograms and label files listed in train.calibration.labelled."""
+    return [
+        p
+        for entry in config["train"]["calibration"]["labelled"]
+        for p in (entry["interferogram"], entry["labels"])
+    ]
+
+
 def get_labelled_files(wildcards):
     """Labelled interferograms and label files listed in train.labelled."""
     return [
@@ -327,6 +347,8 @@ def get_report_inputs(wildcards):
             "results/baseline/detections/{pair}.gpkg", pair=pairs
         )
         inputs["baseline_evaluation"] = "results/baseline/evaluation.json"
+    if PRIMARY_DETECTOR != "baseline" and not config["model"]["checkpoints"]:
+        inputs["calibration"] = "results/models/calibration.json"
     return inputs
 
 

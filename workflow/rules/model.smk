@@ -43,11 +43,13 @@ rule train:
         "../scripts/train.py"
 
 
+# the trained members segment the calibration scenes as a run deploys them (whole scenes,
+# blended windows); threshold and smallest polygon are chosen on those likelihoods
 rule calibrate:
     input:
         trained=get_trained_members,
-        scenes=get_training_scenes,
-        labelled=get_labelled_files,
+        scenes=get_calibration_scenes,
+        labelled=get_calibration_files,
     output:
         members=[
             directory(member) for member in expand_members("results/models/fold{fold}")
@@ -59,10 +61,11 @@ rule calibrate:
         "results/benchmarks/calibrate/calibrate.tsv"
     conda:
         "../../envs/torch.yaml"
-    threads: 1
+    threads: 2
     resources:
         mem_mb=3000,
-        runtime=30,
+        runtime=60,
+        gpu=1,
     params:
         settings=settings_of("calibrate"),
     script:

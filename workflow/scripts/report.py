@@ -16,6 +16,7 @@ with script_logging(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
         baseline_evaluation_json=snakemake.input.get("baseline_evaluation"),  # noqa: F821
         provenance_json=snakemake.input.provenance,  # noqa: F821
         agreement=snakemake.input.agreement,  # noqa: F821
+        calibration_json=snakemake.input.get("calibration"),  # noqa: F821
         benchmark_dir=snakemake.params.benchmark_dir,  # noqa: F821
         report_html=snakemake.output.report,  # noqa: F821
     )

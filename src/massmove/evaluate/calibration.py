@@ -1,19 +1,20 @@
-"""Detection threshold and smallest polygon, calibrated on out-of-fold predictions.
+"""Detection threshold and smallest polygon, calibrated on likelihoods made as a run makes them.
 
-Every trained member predicted the tiles of its validation ground (ground it never trained
-on). Mosaicked per training product, these tiles give an out-of-fold likelihood of the whole
-training scenes; it is vectorised at every candidate threshold and smallest area
-(``train.calibration``) and scored against the training truth like a run's detections
-(object matching at ``evaluation.iou_threshold``, counts pooled over the products). The pair
-with the highest object F1 is written into every member's ``massmove.json`` (``detection``),
-never chosen on a detection or test scene.
+The calibrate rule has the trained members, loaded together as the ensemble a run deploys,
+segment whole calibration products (ground none of them trained on) with the inference's
+overlapping, blended windows. Each mean likelihood is vectorised at every candidate threshold
+and smallest area (``train.calibration``) and scored against the products' truth like a run's
+detections (object matching at ``evaluation.iou_threshold``, counts pooled over the products).
+The pair with the highest object F1 is used when it rests on at least
+``train.calibration.min_matched`` matched patterns; below that the study's rule
+(``train.calibration.fallback``) is kept. The choice is written into every member's
+``massmove.json`` (``detection``), never made on a detection or test scene.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,64 +23,45 @@ from numpy.typing import NDArray
 from rasterio import features
 
 from massmove.detect.vectorise import detection_polygons
-from massmove.errors import InputError
 from massmove.evaluate.metrics import match_objects
-from massmove.io.raster_io import read_grid
-from massmove.model.checkpoint import METADATA, OOF_FILE, read_metadata
 from massmove.raster import Grid
 from massmove.scores import object_scores
 
 log = logging.getLogger(__name__)
 
-
-def out_of_fold_mosaics(member_dirs: Sequence[str | Path]) -> dict[str, tuple[NDArray[np.float32], Grid]]:
-    """Per training product, the out-of-fold likelihood of the members (NaN where no tile)."""
-    mosaics: dict[str, tuple[NDArray[np.float32], Grid]] = {}
-    for directory in map(Path, member_dirs):
-        record = read_metadata(directory)
-        if "out_of_fold" not in record or not (directory / OOF_FILE).is_file():
-            raise InputError(
-                f"checkpoint {directory}: no out-of-fold predictions ({OOF_FILE}) to calibrate on"
-            )
-        likelihood = np.load(directory / OOF_FILE, allow_pickle=False)
-        tiles = record["out_of_fold"]["tiles"]
-        if len(tiles) != len(likelihood):
-            raise InputError(
-                f"checkpoint {directory}: {OOF_FILE} holds {len(likelihood)} tiles, {METADATA} {len(tiles)}"
-            )
-        patch_px = int(record["patch_px"])
-        for (product, row, col), values in zip(tiles, likelihood, strict=True):
-            if product not in mosaics:
-                grid = read_grid(product)
-                mosaics[product] = (np.full(grid.shape, np.nan, dtype=np.float32), grid)
-            mosaics[product][0][row : row + patch_px, col : col + patch_px] = values
-    return mosaics
+#: ``basis`` of a calibration used as chosen, and of the fallback kept in its place
+CALIBRATED = "calibrated"
+FALLBACK = "fallback"
 
 
 def covered_polygon(mosaic: NDArray[np.float32], grid: Grid) -> shapely.Geometry:
-    """The ground the out-of-fold tiles cover."""
+    """The ground a likelihood covers (its finite pixels)."""
     covered = np.isfinite(mosaic)
     shapes = features.shapes(covered.astype(np.uint8), mask=covered, transform=grid.transform)
     return shapely.union_all([shapely.geometry.shape(geometry) for geometry, _ in shapes])
 
 
 def calibration_table(
-    mosaics: Mapping[str, tuple[NDArray[np.float32], Grid]],
+    likelihoods: Mapping[str, tuple[NDArray[np.float32], Grid]],
     references: Mapping[str, Sequence[shapely.Geometry]],
     *,
     thresholds: Sequence[float],
     min_areas_m2: Sequence[float],
     iou_threshold: float,
 ) -> list[dict[str, Any]]:
-    """Pooled detections, references, matches and object scores for every candidate pair."""
+    """Pooled detections, references, matches and object scores for every candidate pair.
+
+    ``likelihoods`` maps each calibration product to its ensemble mean likelihood (NaN where
+    the product has no data) and grid; ``references`` maps it to its truth polygons in the
+    grid's CRS (clipped to the covered ground)."""
     counts = {(t, a): [0, 0, 0] for t in thresholds for a in min_areas_m2}
-    for product, (mosaic, grid) in mosaics.items():
-        coverage = covered_polygon(mosaic, grid)
+    for product, (likelihood, grid) in likelihoods.items():
+        coverage = covered_polygon(likelihood, grid)
         clipped = (shapely.intersection(g, coverage) for g in references.get(product, []))
         refs = [g for g in clipped if not g.is_empty and g.area > 0]
         for threshold in thresholds:
             frame = detection_polygons(
-                mosaic, np.zeros_like(mosaic), grid, {}, threshold=threshold, min_area_m2=0.0
+                likelihood, np.zeros_like(likelihood), grid, {}, threshold=threshold, min_area_m2=0.0
             )
             for min_area in min_areas_m2:
                 kept = list(frame.geometry[frame["area_m2"] >= min_area])
@@ -102,7 +84,8 @@ def calibration_table(
 
 
 def best_setting(table: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
-    """The row of the highest object F1; ties go to the higher threshold, then the larger area.
+    """The row of the highest object F1; ties go to the higher threshold, then the larger area
+    (the more conservative setting).
 
     Examples
     --------
@@ -110,4 +93,71 @@ def best_setting(table: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
     >>> best_setting(rows)["threshold"]
     0.6
     """
-    return max(table, key=lambda row: (round(row["f1"], 12), row["threshold"], row["min_area_m2"]))
+
+    def key(row: Mapping[str, Any]) -> tuple[float, float, float]:
+        # an undefined F1 (nothing detected and nothing to find) ranks below every defined one
+        f1 = -1.0 if row["f1"] is None else round(row["f1"], 12)
+        return (f1, row["threshold"], row["min_area_m2"])
+
+    return max(table, key=key)
+
+
+def choose_detection(
+    table: Sequence[Mapping[str, Any]],
+    *,
+    min_matched: int,
+    fallback: Mapping[str, float],
+    products: int,
+    iou_threshold: float,
+) -> dict[str, Any]:
+    """The ``detection`` block of the members: the best candidate of ``table`` when it rests on
+    at least ``min_matched`` matched patterns, else ``fallback`` (with the reason).
+
+    Examples
+    --------
+    >>> row = {"threshold": 0.7, "min_area_m2": 0.0, "detections": 40, "references": 36,
+    ...        "matched": 3, "precision": 0.075, "recall": 0.083, "f1": 0.079}
+    >>> chosen = choose_detection([row], min_matched=25, fallback={"threshold": 0.5,
+    ...     "min_area_m2": 5600.0}, products=4, iou_threshold=0.4)
+    >>> chosen["basis"], chosen["threshold"], chosen["best"]["matched"]
+    ('fallback', 0.5, 3)
+    >>> choose_detection([row], min_matched=3, fallback={"threshold": 0.5, "min_area_m2": 0.0},
+    ...     products=4, iou_threshold=0.4)["threshold"]
+    0.7
+    """
+    fallback_setting = {key: float(fallback[key]) for key in ("threshold", "min_area_m2")}
+    on = {"products": products, "iou_threshold": iou_threshold, "min_matched": min_matched}
+    if not table or products == 0:
+        return {
+            **fallback_setting,
+            "basis": FALLBACK,
+            "reason": "nothing to calibrate on (no calibration products)",
+            "calibrated_on": on,
+            "best": None,
+        }
+    best = dict(best_setting(table))
+    summary = {key: best[key] for key in ("threshold", "min_area_m2", "detections", "references", "matched")}
+    summary.update({key: best[key] for key in ("precision", "recall", "f1")})
+    if best["matched"] < min_matched:
+        return {
+            **fallback_setting,
+            "basis": FALLBACK,
+            "reason": (
+                f"the best candidate (threshold {best['threshold']:g}, smallest polygon "
+                f"{best['min_area_m2']:g} m2) matched {best['matched']} of {best['references']} "
+                f"calibration patterns, fewer than train.calibration.min_matched ({min_matched})"
+            ),
+            "calibrated_on": on,
+            "best": summary,
+        }
+    return {
+        "threshold": float(best["threshold"]),
+        "min_area_m2": float(best["min_area_m2"]),
+        "basis": CALIBRATED,
+        "reason": (
+            f"highest pooled object F1 on {products} calibration products, "
+            f"{best['matched']} of {best['references']} patterns matched"
+        ),
+        "calibrated_on": on,
+        "best": summary,
+    }

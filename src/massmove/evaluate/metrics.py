@@ -11,6 +11,7 @@ from numpy.typing import NDArray
 from rasterio import features, windows
 
 from massmove.scores import iou as overlap_iou
+from massmove.scores import proportion
 
 
 def match_objects(
@@ -81,5 +82,5 @@ def coverage_recall(shares: NDArray[np.float64], coverages: Sequence[float]) -> 
     result = {}
     for coverage in coverages:
         found = int(np.sum(np.nan_to_num(shares, nan=-1.0) >= coverage))
-        result[f"{coverage:g}"] = {"found": found, "total": total, "recall": found / total if total else 1.0}
+        result[f"{coverage:g}"] = {"found": found, "total": total, "recall": proportion(found, total)}
     return result

@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 from massmove.evaluate.metrics import coverage_recall, match_objects, polygon_pixel_shares
 from massmove.io.labels import rasterise_labels
 from massmove.raster import Grid
-from massmove.scores import object_scores, pixel_counts, pixel_scores
+from massmove.scores import object_scores, pixel_counts, pixel_scores, proportion
 
 
 def evaluate_pair(
@@ -30,6 +30,10 @@ def evaluate_pair(
     lenient: gpd.GeoDataFrame | None = None,
 ) -> dict[str, Any]:
     """Scores of one pair (counts and proportions).
+
+    A proportion whose denominator is empty is ``None`` (``null`` in the JSON record), never
+    1.0: precision without detections, recall without references, IoU and F1 with neither
+    (see :mod:`massmove.scores`).
 
     Parameters
     ----------
@@ -113,7 +117,23 @@ def pool_evaluations(
     """Pooled figures over pairs (sums of counts, then proportions), with the per-pair ones.
 
     The top level holds ``pixel_iou``, ``object_precision``, ``object_recall`` and
-    ``object_f1`` of all pairs together (the names kept for outside use)."""
+    ``object_f1`` of all pairs together (the names kept for outside use). Proportions come
+    from the summed counts with the per-pair functions, so a pair without detections adds its
+    references to the recall's denominator and nothing to the precision's; a pooled figure is
+    ``None`` only when the pooled counts leave it undefined (e.g. no detection in any pair).
+
+    Examples
+    --------
+    >>> def pair(detections, references, matched):
+    ...     return {"n_detections": detections, "n_references": references,
+    ...             "object": {"matched": matched, "matches": []},
+    ...             "pixel": {"tp": 0, "fp": 0, "fn": 0},
+    ...             "likelihood_pixel_recall": {"tp": 0, "fn": 0}, "object_recall_at_coverage": {}}
+    >>> pooled = pool_evaluations({"a": pair(2, 2, 1), "b": pair(0, 3, 0)},
+    ...                           iou_threshold=0.4, likelihood_threshold=0.5)
+    >>> pooled["object_precision"], pooled["object_recall"], pooled["pixel_iou"]
+    (0.5, 0.2, None)
+    """
     pixel = {key: sum(p["pixel"][key] for p in per_pair.values()) for key in ("tp", "fp", "fn")}
     n_detections = sum(p["n_detections"] for p in per_pair.values())
     n_references = sum(p["n_references"] for p in per_pair.values())
@@ -132,7 +152,7 @@ def pool_evaluations(
         coverage[key] = {
             "found": found,
             "total": n_references,
-            "recall": found / n_references if n_references else 1.0,
+            "recall": proportion(found, n_references),
         }
     distances = [m["hausdorff_m"] for p in per_pair.values() for m in p["object"]["matches"]]
     scores = pixel_scores(pixel)

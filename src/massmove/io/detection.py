@@ -1,10 +1,12 @@
-"""The detection settings a likelihood product carries: threshold and smallest polygon.
+"""The detection settings of a run: threshold and smallest polygon, and where they come from.
 
-A run's settings come from the config (``detection.threshold``, ``detection.min_area_m2``)
-when given, else from the ensemble's calibration (recorded in its members' ``massmove.json``),
-else the defaults below (members without a calibration, the classical baseline). The segment
-stage resolves them once and writes them as tags of the likelihood raster, which vectorising
-and evaluation read: one run, one threshold.
+The likelihood raster depends on the detector and its input only. It carries, as tags, the
+settings the detector was calibrated at (``calibration_tags``: the ensemble's members record
+them in their ``massmove.json``; the classical baseline has none). The stages that make
+polygons and scores read the ``detection`` section of the config and resolve the run's
+settings from it, the raster's calibration and the defaults below, in that order
+(:func:`detection_from_tags`): a changed ``detection.*`` reruns vectorising and what follows,
+never the inference.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from typing import Any, NamedTuple
 
 DEFAULT_THRESHOLD = 0.5
 DEFAULT_MIN_AREA_M2 = 1500.0
-THRESHOLD_TAG = "detection_threshold"
-MIN_AREA_TAG = "detection_min_area_m2"
-SOURCE_TAG = "detection_settings_from"
+#: tags of a likelihood raster: the detector's calibrated settings and their basis
+CALIBRATED_THRESHOLD_TAG = "calibrated_threshold"
+CALIBRATED_MIN_AREA_TAG = "calibrated_min_area_m2"
+CALIBRATION_BASIS_TAG = "calibration_basis"
 
 
 class DetectionSettings(NamedTuple):
@@ -26,13 +29,24 @@ class DetectionSettings(NamedTuple):
     min_area_m2: float
     source: str
 
-    def tags(self) -> dict[str, str]:
-        """Tags of a likelihood raster."""
-        return {
-            THRESHOLD_TAG: repr(self.threshold),
-            MIN_AREA_TAG: repr(self.min_area_m2),
-            SOURCE_TAG: self.source,
-        }
+
+def calibration_tags(calibrated: Mapping[str, Any] | None) -> dict[str, str]:
+    """Tags of a likelihood raster naming the detector's calibrated settings (none without).
+
+    Examples
+    --------
+    >>> calibration_tags({"threshold": 0.5, "min_area_m2": 5600.0, "basis": "fallback"})
+    {'calibrated_threshold': '0.5', 'calibrated_min_area_m2': '5600.0', 'calibration_basis': 'fallback'}
+    >>> calibration_tags(None)
+    {}
+    """
+    if calibrated is None:
+        return {}
+    return {
+        CALIBRATED_THRESHOLD_TAG: repr(float(calibrated["threshold"])),
+        CALIBRATED_MIN_AREA_TAG: repr(float(calibrated["min_area_m2"])),
+        CALIBRATION_BASIS_TAG: str(calibrated.get("basis", "calibrated")),
+    }
 
 
 def resolve_detection(
@@ -40,33 +54,54 @@ def resolve_detection(
 ) -> DetectionSettings:
     """The run's settings: config values where given, else the calibration, else the defaults.
 
+    The source names the calibration's basis (``calibrated`` or ``fallback``) where it has one.
+
     Examples
     --------
     >>> unset = {"threshold": None, "min_area_m2": None}
     >>> resolve_detection(unset, {"threshold": 0.65, "min_area_m2": 3000.0})
     DetectionSettings(threshold=0.65, min_area_m2=3000.0, source='calibration')
+    >>> resolve_detection(unset, {"threshold": 0.5, "min_area_m2": 5600.0, "basis": "fallback"}).source
+    'calibration (fallback)'
     >>> resolve_detection({"threshold": 0.4, "min_area_m2": None}, None).source
     'config threshold, default min_area_m2'
     """
     values, sources = {}, []
     defaults = {"threshold": DEFAULT_THRESHOLD, "min_area_m2": DEFAULT_MIN_AREA_M2}
+    calibration = "calibration"
+    if calibrated is not None and calibrated.get("basis", "calibrated") != "calibrated":
+        calibration = f"calibration ({calibrated['basis']})"
     for key, default in defaults.items():
         if detection[key] is not None:
             values[key], origin = float(detection[key]), "config"
         elif calibrated is not None:
-            values[key], origin = float(calibrated[key]), "calibration"
+            values[key], origin = float(calibrated[key]), calibration
         else:
             values[key], origin = default, "default"
-        sources.append(f"{origin} {key}")
-    same = {source.split()[0] for source in sources}
-    source = same.pop() if len(same) == 1 else ", ".join(sources)
+        sources.append((origin, key))
+    same = {origin for origin, _ in sources}
+    source = same.pop() if len(same) == 1 else ", ".join(f"{origin} {key}" for origin, key in sources)
     return DetectionSettings(values["threshold"], values["min_area_m2"], source)
 
 
+def calibration_from_tags(tags: Mapping[str, str]) -> dict[str, Any] | None:
+    """The calibrated settings a likelihood raster carries, or None (the baseline, no calibration).
+
+    Examples
+    --------
+    >>> calibration_from_tags(calibration_tags({"threshold": 0.6, "min_area_m2": 0.0}))
+    {'threshold': 0.6, 'min_area_m2': 0.0, 'basis': 'calibrated'}
+    """
+    if CALIBRATED_THRESHOLD_TAG not in tags or CALIBRATED_MIN_AREA_TAG not in tags:
+        return None
+    return {
+        "threshold": float(tags[CALIBRATED_THRESHOLD_TAG]),
+        "min_area_m2": float(tags[CALIBRATED_MIN_AREA_TAG]),
+        "basis": tags.get(CALIBRATION_BASIS_TAG, "calibrated"),
+    }
+
+
 def detection_from_tags(tags: Mapping[str, str], detection: Mapping[str, Any]) -> DetectionSettings:
-    """The settings a likelihood raster carries (config or defaults for rasters without them)."""
-    if THRESHOLD_TAG in tags and MIN_AREA_TAG in tags:
-        return DetectionSettings(
-            float(tags[THRESHOLD_TAG]), float(tags[MIN_AREA_TAG]), tags.get(SOURCE_TAG, "tags")
-        )
-    return resolve_detection(detection, None)
+    """The run's settings for a likelihood raster: ``detection`` (the config section) where set,
+    else the calibration the raster carries, else the defaults."""
+    return resolve_detection(detection, calibration_from_tags(tags))

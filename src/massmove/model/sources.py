@@ -23,12 +23,17 @@ from massmove.model.patches import (
 )
 
 
-def training_sources(
-    config: Mapping[str, Any], scene_dirs: Sequence[str | Path], base_dir: str | Path = "."
+def labelled_sources(
+    scene_dirs: Sequence[str | Path],
+    entries: Sequence[Mapping[str, Any]],
+    *,
+    label_class: str,
+    ignore_class: str | None,
+    base_dir: str | Path = ".",
 ) -> list[LabelledProduct]:
-    """Labelled products of the training scenes and of ``train.labelled``; polygons of
-    ``train.ignore_class`` (the truth's faint patterns) are left out of the loss."""
-    label_class, ignore_class = config["train"]["label_class"], config["train"]["ignore_class"]
+    """Labelled products of synthetic scenes (``interferograms/``, ``truth/``) and of
+    ``entries`` (``interferogram``, ``labels``, ``class_column``, relative to ``base_dir``);
+    polygons of ``ignore_class`` (the truth's faint patterns) are kept apart."""
     sources = []
 
     def labelled(product: Path, labels_path: Path, class_column: str | None, area: str) -> LabelledProduct:
@@ -41,22 +46,53 @@ def training_sources(
     for scene_dir in map(Path, scene_dirs):
         products = sorted((scene_dir / "interferograms").glob("*.tif"))
         if not products:
-            raise InputError(f"{scene_dir}: no interferograms/*.tif (not a training scene)")
+            raise InputError(f"{scene_dir}: no interferograms/*.tif (not a synthetic scene)")
         for product in products:
             truth = scene_dir / "truth" / f"{product.stem}.gpkg"
             sources.append(labelled(product, truth, "class", scene_dir.name))
-    for entry in config["train"]["labelled"]:
+    for entry in entries:
         product = Path(base_dir) / entry["interferogram"]
         grid = read_grid(product)
         # products on one grid show one ground area: their patches share folds
         area = f"{grid.crs}:{grid.bounds}"
         sources.append(labelled(product, Path(base_dir) / entry["labels"], entry["class_column"], area))
+    return sources
+
+
+def training_sources(
+    config: Mapping[str, Any], scene_dirs: Sequence[str | Path], base_dir: str | Path = "."
+) -> list[LabelledProduct]:
+    """Labelled products of the training scenes and of ``train.labelled``; polygons of
+    ``train.ignore_class`` (the truth's faint patterns) are left out of the loss."""
+    train = config["train"]
+    sources = labelled_sources(
+        scene_dirs,
+        train["labelled"],
+        label_class=train["label_class"],
+        ignore_class=train["ignore_class"],
+        base_dir=base_dir,
+    )
     if not sources:
         raise ConfigError(
             "config key 'train.labelled': nothing to train on; give labelled interferograms, "
             "synthetic training seeds, or a trained ensemble in model.checkpoints"
         )
     return sources
+
+
+def calibration_sources(
+    config: Mapping[str, Any], scene_dirs: Sequence[str | Path], base_dir: str | Path = "."
+) -> list[LabelledProduct]:
+    """Labelled products the detection settings are calibrated on: the calibration scenes and
+    ``train.calibration.labelled`` (possibly none: the fallback is then kept)."""
+    train = config["train"]
+    return labelled_sources(
+        scene_dirs,
+        train["calibration"]["labelled"],
+        label_class=train["label_class"],
+        ignore_class=None,
+        base_dir=base_dir,
+    )
 
 
 def sampling_rule(config: Mapping[str, Any]) -> SamplingRule:

@@ -22,7 +22,7 @@ from massmove.model.network import (
     resolve_device,
 )
 from massmove.model.patches import KINDS, PatchSet, concatenate
-from massmove.scores import pixel_counts, pixel_scores
+from massmove.scores import format_score, pixel_counts, pixel_scores
 
 log = logging.getLogger(__name__)
 
@@ -236,12 +236,18 @@ class Fit:
         )
         # one line per epoch: readable in a log file, where progress bars are carriage-return streams
         log.info(
-            "%s epoch %d/%d: loss %.4f, validation IoU %.3f (precision %.3f, recall %.3f)",
-            *(name, epoch, epochs, loss, scores["iou"], scores["precision"], scores["recall"]),
+            "%s epoch %d/%d: loss %.4f, validation IoU %s (precision %s, recall %s)",
+            *(name, epoch, epochs, loss),
+            *(format_score(scores[key], key) for key in ("iou", "precision", "recall")),
         )
-        if self.best is None or scores["iou"] > self.best[0]:
+        # An undefined IoU (no labelled validation pixel and none predicted) counts as 0.0 when
+        # choosing the best epoch: it is no evidence of skill, so it never beats a defined IoU,
+        # and among epochs that tie the earliest is kept. With labelled validation pixels the
+        # IoU is always defined and the choice is as before.
+        validation_iou = 0.0 if scores["iou"] is None else scores["iou"]
+        if self.best is None or validation_iou > self.best[0]:
             state = {key: value.detach().clone() for key, value in self.network.state_dict().items()}
-            self.best = (scores["iou"], number, state)
+            self.best = (validation_iou, number, state)
 
     def predict(self, inputs: NDArray[np.float32]) -> NDArray[np.float32]:
         """Likelihood of whole patches with the current weights."""

@@ -20,9 +20,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from massmove.errors import InputError
 from massmove.io.raster_io import read_bands
 from massmove.report.figures import magnitude_frequency_png, quicklook_png
+from massmove.scores import format_score
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +37,7 @@ th:first-child, td:first-child { text-align: left; }
 img { max-width: 100%; }
 code { background: #eee; padding: 0 0.2em; }
 p.flag { background: #fff3cd; border-left: 4px solid #e0a800; padding: 0.4em 0.8em; }
+p.note { background: #e8f4ea; border-left: 4px solid #3c8d4f; padding: 0.4em 0.8em; }
 """
 
 #: pooled figures shown per detector, in this order
@@ -73,14 +77,40 @@ def load_json(path: str | Path, what: str) -> dict[str, Any]:
 
 
 def metric_tables(evaluations: Mapping[str, Mapping[str, Any]]) -> str:
-    """Pooled and per-pair tables of every detector's evaluation (ensemble, baseline)."""
+    """Pooled and per-pair tables of every detector's evaluation (ensemble, baseline).
+
+    An undefined score (``null`` in the evaluation) reads ``no detections`` for a precision,
+    ``nothing to find`` for a recall and ``undefined`` for an F1 or IoU; the counts it rests
+    on sit in the same table (detections, matched, references, pixel counts).
+
+    Examples
+    --------
+    >>> pair = {"pixel": {"iou": None}, "n_detections": 0, "n_references": 2,
+    ...         "object": {"precision": None, "recall": 0.0, "f1": 0.0, "matched": 0}}
+    >>> figures = dict.fromkeys(POOLED_KEYS) | {"object_recall": 0.0, "object_f1": 0.0}
+    >>> evaluation = {**figures, "object_recall_at_coverage": {}, "likelihood_threshold": 0.5,
+    ...     "counts": {"detections": 0, "matched": 0, "references": 2,
+    ...                "pixel": {"tp": 0, "fp": 0, "fn": 0}},
+    ...     "pairs": {"p": pair}, "iou_threshold": 0.4}
+    >>> text = metric_tables({"ensemble": evaluation})
+    >>> "<tr><td>object_precision</td><td>no detections</td></tr>" in text
+    True
+    >>> "<tr><td>p</td><td>ensemble</td><td>undefined</td><td>no detections</td><td>0.000</td>" in text
+    True
+    """
     names = list(evaluations)
-    pooled = [[key, *(evaluations[n][key] for n in names)] for key in POOLED_KEYS]
+    pooled: list[list[Any]] = [
+        [key, *(format_score(evaluations[n][key], key.rsplit("_", 1)[-1]) for n in names)]
+        for key in POOLED_KEYS
+    ]
     for coverage in next(iter(evaluations.values()))["object_recall_at_coverage"]:
         pooled.append(
             [
                 f"object recall at {float(coverage):.0%} coverage",
-                *(evaluations[n]["object_recall_at_coverage"][coverage]["recall"] for n in names),
+                *(
+                    format_score(evaluations[n]["object_recall_at_coverage"][coverage]["recall"], "recall")
+                    for n in names
+                ),
             ]
         )
     pooled.append(["likelihood threshold", *(evaluations[n]["likelihood_threshold"] for n in names)])
@@ -89,7 +119,7 @@ def metric_tables(evaluations: Mapping[str, Mapping[str, Any]]) -> str:
             pooled.append(
                 [
                     f"object {key}, lenient (faint set aside)",
-                    *(evaluations[n]["object_lenient"][key] for n in names),
+                    *(format_score(evaluations[n]["object_lenient"][key], key) for n in names),
                 ]
             )
         pooled.append(
@@ -98,15 +128,22 @@ def metric_tables(evaluations: Mapping[str, Mapping[str, Any]]) -> str:
     pooled.append(["detections", *(evaluations[n]["counts"]["detections"] for n in names)])
     pooled.append(["matched references", *(evaluations[n]["counts"]["matched"] for n in names)])
     pooled.append(["references", *(evaluations[n]["counts"]["references"] for n in names)])
+    for label, key in (
+        ("pixels detected in the reference (tp)", "tp"),
+        ("pixels detected outside it (fp)", "fp"),
+        ("reference pixels missed (fn)", "fn"),
+    ):
+        pooled.append([label, *(evaluations[n]["counts"]["pixel"][key] for n in names)])
     per_pair = [
         [
             pair,
             name,
-            e["pixel"]["iou"],
-            e["object"]["precision"],
-            e["object"]["recall"],
-            e["object"]["f1"],
+            format_score(e["pixel"]["iou"], "iou"),
+            format_score(e["object"]["precision"], "precision"),
+            format_score(e["object"]["recall"], "recall"),
+            format_score(e["object"]["f1"], "f1"),
             e["n_detections"],
+            e["object"]["matched"],
             e["n_references"],
         ]  # fmt: skip
         for pair in sorted(next(iter(evaluations.values()))["pairs"])
@@ -127,6 +164,7 @@ def metric_tables(evaluations: Mapping[str, Mapping[str, Any]]) -> str:
                 "object recall",
                 "object F1",
                 "detections",
+                "matched",
                 "references",
             ],  # fmt: skip
             per_pair,
@@ -216,6 +254,100 @@ def coarse_input_note(
     )
 
 
+def calibration_table_html(calibration: Mapping[str, Any]) -> str:
+    """The calibration's candidates as a grid: thresholds down, smallest areas across, each
+    cell the pooled object F1 with matched / detections (the chosen cell in bold).
+
+    Examples
+    --------
+    >>> rows = [{"threshold": 0.5, "min_area_m2": 0.0, "detections": 4, "references": 3,
+    ...          "matched": 0, "precision": 0.0, "recall": 0.0, "f1": 0.0}]
+    >>> text = calibration_table_html({"chosen": {"threshold": 0.5, "min_area_m2": 0.0}, "table": rows})
+    >>> "<b>0.000 (0 / 4)</b>" in text
+    True
+    """
+    table = calibration["table"]
+    thresholds = sorted({row["threshold"] for row in table})
+    areas = sorted({row["min_area_m2"] for row in table})
+    cells = {(row["threshold"], row["min_area_m2"]): row for row in table}
+    chosen = calibration["chosen"]
+    head = "".join(f"<th>&ge; {area:,.0f} m2</th>" for area in areas)
+    body = []
+    for threshold in thresholds:
+        row_cells = []
+        for area in areas:
+            row = cells.get((threshold, area))
+            text = (
+                ""
+                if row is None
+                else f"{format_score(row['f1'], 'f1')} ({row['matched']} / {row['detections']})"
+            )
+            if (threshold, area) == (chosen["threshold"], chosen["min_area_m2"]):
+                text = f"<b>{text}</b>"
+            row_cells.append(f"<td>{text}</td>")
+        body.append(f"<tr><td>{threshold:g}</td>{''.join(row_cells)}</tr>")
+    return f"<table><tr><th>threshold</th>{head}</tr>{''.join(body)}</table>"
+
+
+def detection_section(
+    settings: Mapping[str, Any],
+    calibration: Mapping[str, Any] | None,
+    peaks: Mapping[str, tuple[int, float | None]],
+) -> str:
+    """How the ensemble's detections were made: the threshold and smallest polygon used and
+    where they come from, the calibration behind them, and a run that detected nothing said
+    in words (with a flag when the likelihood reached 0.5 somewhere nonetheless).
+
+    ``settings``: ``threshold``, ``min_area_m2``, ``source``; ``peaks``: per pair the number
+    of detections and the peak mean likelihood.
+
+    Examples
+    --------
+    >>> text = detection_section({"threshold": 0.75, "min_area_m2": 0.0, "source": "config"}, None,
+    ...                          {"p": (0, 0.72)})
+    >>> "The ensemble detected nothing in this run" in text and 'class="flag"' in text
+    True
+    """
+    parts = [
+        "<h2>Detections</h2>",
+        f"<p>Polygons of mean likelihood &ge; {settings['threshold']:g} and at least "
+        f"{settings['min_area_m2']:,.0f} m2 (from: {html.escape(settings['source'])}).</p>",
+    ]
+    if calibration is not None:
+        chosen = calibration["chosen"]
+        basis = chosen["basis"]
+        text = (
+            f"Calibration of the ensemble ({html.escape(basis)}): {html.escape(chosen['reason'])}. "
+            f"Calibrated on {chosen['calibrated_on']['products']} products segmented by the trained "
+            "members as a run deploys them; floor "
+            f"{chosen['calibrated_on']['min_matched']} matched patterns at object IoU "
+            f"{chosen['calibrated_on']['iou_threshold']:g}."
+        )
+        if basis != "calibrated":
+            text += (
+                f" The study's rule is kept instead: likelihood &ge; {chosen['threshold']:g}, "
+                f"polygons &ge; {chosen['min_area_m2']:,.0f} m2."
+            )
+        parts.append(f'<p class="{"flag" if basis != "calibrated" else "note"}">{text}</p>')
+        if calibration.get("table"):
+            parts.append(
+                "<p>Calibration candidates: pooled object F1 (matched / detections) on the "
+                "calibration products.</p>" + calibration_table_html(calibration)
+            )
+    total = sum(count for count, _ in peaks.values())
+    if total == 0:
+        reached = {pair: peak for pair, (_, peak) in peaks.items() if peak is not None and peak >= 0.5}
+        note = "The ensemble detected nothing in this run."
+        if reached:
+            note += (
+                " Its mean likelihood nonetheless reaches "
+                + ", ".join(f"{peak:.2f} in {html.escape(pair)}" for pair, peak in sorted(reached.items()))
+                + " (&ge; 0.5): the threshold or the smallest polygon leaves nothing of it."
+            )
+        parts.append(f'<p class="flag">{note}</p>')
+    return "".join(parts)
+
+
 def build_report(
     *,
     title: str,
@@ -224,22 +356,31 @@ def build_report(
     provenance: Mapping[str, Any],
     benchmark_dir: str | Path,
     agreement: tuple[str | Path, str | Path] | None = None,
+    detection: Mapping[str, Any] | None = None,
+    calibration: Mapping[str, Any] | None = None,
 ) -> str:
     """The HTML text of the report.
 
     ``pairs``: per pair ``pair_id``, ``interferogram``, ``likelihood``, ``reference`` (a
     GeoDataFrame, or None) and ``layers`` (name -> GeoDataFrame of polygons, e.g. detections
-    and baseline). ``evaluations``: detector name -> pooled evaluation record.
+    and baseline). ``evaluations``: detector name -> pooled evaluation record. ``detection``:
+    the run's threshold, smallest polygon and their source; ``calibration``: the calibrate
+    rule's record (``results/models/calibration.json``) when the run trained its members.
     """
     sections = [f"<h1>{html.escape(title)}</h1>"]
-    if evaluations:
-        sections.append(metric_tables(evaluations))
     areas: dict[str, list[float]] = {}
     quicklooks = []
     inputs = []
+    peaks: dict[str, tuple[int, float | None]] = {}
     for pair in pairs:
         bands, grid, tags = read_bands(pair["interferogram"], required=("wrapped_phase",))
-        likelihood, _, likelihood_tags = read_bands(pair["likelihood"], required=("likelihood_spread",))
+        likelihood, _, likelihood_tags = read_bands(
+            pair["likelihood"], required=("likelihood_mean", "likelihood_spread")
+        )
+        mean = likelihood["likelihood_mean"]
+        finite = np.isfinite(mean)
+        peak = float(mean[finite].max()) if finite.any() else None
+        peaks[pair["pair_id"]] = (len(pair["layers"]["detections"]), peak)
         flag = coarse_input_note(tags, likelihood_tags, grid.spacing_m)
         if "native_posting_m" in tags:
             inputs.append(
@@ -263,6 +404,10 @@ def build_report(
             + (f'<p class="flag">{html.escape(flag)}</p>' if flag else "")
             + _image(png, f"quicklook {pair['pair_id']}")
         )
+    if detection is not None:
+        sections.append(detection_section(detection, calibration, peaks))
+    if evaluations:
+        sections.append(metric_tables(evaluations))
     if inputs:
         sections.append(
             "<h2>Inputs</h2><p>Interferograms made elsewhere; a posting ratio above 1 means the "

@@ -26,7 +26,7 @@ import_interferogram      import_interferogram_stage                     stages.
 training_scene            training_scene_stage                           stages.model
 train                     train_stage                                    stages.model
 segment (both detectors)  segment_stage                                  stages.model
-calibrate                 calibrate_stage                                stages.evaluate
+calibrate                 calibrate_stage                                stages.model
 vectorise                 vectorise_stage                                stages.detect
 merge_detections          merge_stage                                    stages.detect
 evaluate_pair             evaluate_pair_stage                            stages.evaluate

@@ -1,12 +1,11 @@
 """Stages of the evaluation rules: one pair against its reference, the pooled run, the
-calibration of the ensemble's detection settings, the agreement study."""
+agreement study."""
 
 from __future__ import annotations
 
 import csv
 import json
 import logging
-import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -21,16 +20,12 @@ from massmove.evaluate.agreement import (
     pairwise_agreement,
     read_annotations,
 )
-from massmove.evaluate.calibration import best_setting, calibration_table, out_of_fold_mosaics
 from massmove.evaluate.pair import evaluate_pair, pool_evaluations
 from massmove.io.atomic import atomic_path, write_json
 from massmove.io.detection import detection_from_tags
 from massmove.io.labels import read_labels
-from massmove.io.raster_io import read_bands, read_grid
+from massmove.io.raster_io import read_bands
 from massmove.io.vector import read_vector
-from massmove.model.checkpoint import METADATA, OOF_FILE, read_metadata
-from massmove.model.patches import LabelledProduct
-from massmove.model.sources import training_sources
 from massmove.report.figures import heatmap_png
 from massmove.settings import StageSettings
 
@@ -72,11 +67,13 @@ def evaluate_pair_stage(
         "reference": str(reference_path),
         **result,
     }
+    from massmove.scores import format_score  # undefined scores (None) read as words
+
     log.info(
-        "%s: pixel IoU %.3f, object F1 %.3f (%d detections, %d references, %d matched)",
+        "%s: pixel IoU %s, object F1 %s (%d detections, %d references, %d matched)",
         result["pair_id"],
-        result["pixel"]["iou"],
-        result["object"]["f1"],
+        format_score(result["pixel"]["iou"], "iou"),
+        format_score(result["object"]["f1"], "f1"),
         result["n_detections"],
         result["n_references"],
         result["object"]["matched"],
@@ -101,86 +98,17 @@ def evaluation_stage(
         iou_threshold=config["evaluation"]["iou_threshold"],
         likelihood_threshold=thresholds.pop() if len(thresholds) == 1 else None,
     )
+    from massmove.scores import format_score  # undefined scores (None) read as words
+
     log.info(
-        "%d pairs: pixel IoU %.3f, object precision %.3f, recall %.3f, F1 %.3f",
+        "%d pairs: pixel IoU %s, object precision %s, recall %s, F1 %s",
         len(per_pair),
-        pooled["pixel_iou"],
-        pooled["object_precision"],
-        pooled["object_recall"],
-        pooled["object_f1"],
+        format_score(pooled["pixel_iou"], "iou"),
+        format_score(pooled["object_precision"], "precision"),
+        format_score(pooled["object_recall"], "recall"),
+        format_score(pooled["object_f1"], "f1"),
     )
     write_json(evaluation_json, pooled, indent=1)
-
-
-def calibrate_stage(
-    config: StageSettings,
-    trained_dirs: Sequence[str | Path],
-    scene_dirs: Sequence[str | Path],
-    member_dirs: Sequence[str | Path],
-    calibration_json: str | Path,
-    *,
-    base_dir: str | Path = ".",
-) -> None:
-    """Calibrate the ensemble's detection settings and write the final members (the trained
-    ones with ``detection`` in their ``massmove.json``) and the calibration table."""
-    if len(trained_dirs) != len(member_dirs):
-        raise InputError(f"{len(trained_dirs)} trained members for {len(member_dirs)} outputs")
-    sources: list[LabelledProduct] = training_sources(config, scene_dirs, base_dir)
-    references = {
-        str(source.product): [
-            g for g in source.labels.to_crs(read_grid(source.product).crs).geometry if g is not None
-        ]
-        for source in sources
-    }
-    mosaics = out_of_fold_mosaics(trained_dirs)
-    rules = config["train"]["calibration"]
-    table = calibration_table(
-        mosaics,
-        references,
-        thresholds=rules["thresholds"],
-        min_areas_m2=rules["min_areas_m2"],
-        iou_threshold=config["evaluation"]["iou_threshold"],
-    )
-    best = best_setting(table)
-    if best["matched"] == 0:
-        log.warning(
-            "no candidate matched a training reference out of fold: the calibration is not informative "
-            "(the highest threshold and area are kept); train on more labelled data"
-        )
-    log.info(
-        "calibrated on %d products: threshold %.2f, smallest polygon %.0f m2 (out-of-fold object F1 %.3f, "
-        "precision %.3f, recall %.3f; %d detections, %d references, %d matched)",
-        *(
-            len(mosaics),
-            best["threshold"],
-            best["min_area_m2"],
-            best["f1"],
-            best["precision"],
-            best["recall"],
-        ),
-        *(best["detections"], best["references"], best["matched"]),
-    )
-    detection = {
-        "threshold": float(best["threshold"]),
-        "min_area_m2": float(best["min_area_m2"]),
-        "calibrated_on": {
-            "products": len(mosaics),
-            "iou_threshold": config["evaluation"]["iou_threshold"],
-            **{
-                key: best[key] for key in ("detections", "references", "matched", "precision", "recall", "f1")
-            },
-        },
-    }
-    for trained, member in zip(map(Path, trained_dirs), map(Path, member_dirs), strict=True):
-        record = read_metadata(trained)
-        record.pop("out_of_fold", None)
-        record["detection"] = detection
-        with atomic_path(member, directory=True) as tmp:
-            for name in sorted(p.name for p in trained.iterdir()):
-                if name not in (METADATA, OOF_FILE):
-                    shutil.copyfile(trained / name, tmp / name)
-            (tmp / METADATA).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
-    write_json(calibration_json, {"chosen": detection, "table": table}, indent=1)
 
 
 def agreement_stage(

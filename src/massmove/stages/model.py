@@ -1,8 +1,9 @@
-"""Stages of the ensemble's rules: training scenes, training of one member, segmentation by
-either detector."""
+"""Stages of the ensemble's rules: training scenes, training of one member, calibration of the
+ensemble's detection settings, segmentation by either detector."""
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 from collections.abc import Sequence
@@ -14,14 +15,15 @@ import torch
 from massmove import __version__
 from massmove.detector import Detector
 from massmove.errors import ConfigError, InputError
-from massmove.io.atomic import atomic_path
-from massmove.io.detection import resolve_detection
-from massmove.io.raster_io import product_posting_m
+from massmove.evaluate.calibration import calibration_table, choose_detection
+from massmove.io.atomic import atomic_path, write_json
+from massmove.io.detection import calibration_tags
+from massmove.io.raster_io import product_posting_m, read_grid
 from massmove.model.channels import normalisation_of
-from massmove.model.checkpoint import OOF_FILE, save_member
+from massmove.model.checkpoint import METADATA, OOF_FILE, read_metadata, save_member
 from massmove.model.network import network_settings
 from massmove.model.patches import KINDS, build_patch_set
-from massmove.model.sources import fold_data, sampling_rule, training_sources
+from massmove.model.sources import calibration_sources, fold_data, sampling_rule, training_sources
 from massmove.model.train import TrainSettings, train_member
 from massmove.settings import StageSettings
 
@@ -209,6 +211,99 @@ def load_detector(config: StageSettings, detector: str, member_dirs: Sequence[st
     raise ConfigError(f"detector {detector!r}: expected 'ensemble' or 'baseline'")
 
 
+def calibrate_stage(
+    config: StageSettings,
+    trained_dirs: Sequence[str | Path],
+    scene_dirs: Sequence[str | Path],
+    member_dirs: Sequence[str | Path],
+    calibration_json: str | Path,
+    *,
+    threads: int = 1,
+    base_dir: str | Path = ".",
+) -> None:
+    """Calibrate the detection settings on the ensemble as a run deploys it, and write the final
+    members (the trained ones with ``detection`` in their ``massmove.json``) and the table.
+
+    The trained members, loaded together, segment every calibration product (the scenes of
+    ``train.calibration.synthetic_seeds``, ``train.calibration.labelled``) through the segment
+    stage's tiling and blending with its settings; the mean likelihood is scored at every
+    candidate (:func:`massmove.evaluate.calibration.calibration_table`) and the choice follows
+    :func:`massmove.evaluate.calibration.choose_detection`."""
+    from massmove.model.infer import inference_workers, likelihood_array, store_in_threads
+
+    if len(trained_dirs) != len(member_dirs):
+        raise InputError(f"{len(trained_dirs)} trained members for {len(member_dirs)} outputs")
+    rules = config["train"]["calibration"]
+    iou_threshold = config["evaluation"]["iou_threshold"]
+    segment = config["segment"]
+    sources = calibration_sources(config, scene_dirs, base_dir)
+    ensemble = load_detector(config, "ensemble", trained_dirs)
+    workers = inference_workers(ensemble, threads)
+    likelihoods, references, products = {}, {}, []
+    for source in sources:
+        lazy, profile = likelihood_array(
+            source.product,
+            ensemble,
+            chunk_px=segment["chunk_px"],
+            stride_px=segment["stride_px"],
+            batch_size=segment["batch_size"],
+        )
+        computed = np.full(lazy.shape, np.nan, dtype=np.float32)
+        store_in_threads(lazy, computed, workers)
+        grid = read_grid(source.product)
+        key = str(source.product)
+        likelihoods[key] = (computed[0], grid)
+        references[key] = [g for g in source.labels.to_crs(grid.crs).geometry if g is not None]
+        peak = float(np.nanmax(computed[0])) if np.isfinite(computed[0]).any() else None
+        products.append({"product": key, "references": len(references[key]), "likelihood_max": peak})
+        log.info("%s: %d reference patterns, mean likelihood up to %s", key, len(references[key]), peak)
+    table = (
+        calibration_table(
+            likelihoods,
+            references,
+            thresholds=rules["thresholds"],
+            min_areas_m2=rules["min_areas_m2"],
+            iou_threshold=iou_threshold,
+        )
+        if likelihoods
+        else []
+    )
+    detection = choose_detection(
+        table,
+        min_matched=rules["min_matched"],
+        fallback=rules["fallback"],
+        products=len(likelihoods),
+        iou_threshold=iou_threshold,
+    )
+    # the ground the calibration saw: never a held-out or detection scene of these members
+    detection["calibrated_on"]["scene_seeds"] = list(rules["synthetic_seeds"]) if scene_dirs else []
+    detection["ensemble"] = {
+        "members": len(trained_dirs),
+        "device": str(ensemble.device),
+        "precision": ensemble.precision,
+    }
+    if detection["basis"] == "calibrated":
+        log.info(
+            "calibrated: threshold %.2f, smallest polygon %.0f m2 (%s)",
+            *(detection["threshold"], detection["min_area_m2"], detection["reason"]),
+        )
+    else:
+        log.warning(
+            "not calibrated, the fallback is kept: threshold %.2f, smallest polygon %.0f m2 (%s)",
+            *(detection["threshold"], detection["min_area_m2"], detection["reason"]),
+        )
+    for trained, member in zip(map(Path, trained_dirs), map(Path, member_dirs), strict=True):
+        record = read_metadata(trained)
+        record.pop("out_of_fold", None)
+        record["detection"] = detection
+        with atomic_path(member, directory=True) as tmp:
+            for name in sorted(p.name for p in trained.iterdir()):
+                if name not in (METADATA, OOF_FILE):
+                    shutil.copyfile(trained / name, tmp / name)
+            (tmp / METADATA).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+    write_json(calibration_json, {"chosen": detection, "products": products, "table": table}, indent=1)
+
+
 # tags of an interferogram made elsewhere that the likelihood carries on (source files)
 COARSE_INPUT_TAGS = ("native_posting_m", "posting_ratio", "coarser_than_posting")
 
@@ -254,13 +349,9 @@ def segment_stage(
 
     segment = config["segment"]
     model = load_detector(config, detector, member_dirs)
-    settings = resolve_detection(config["detection"], model.calibrated_detection())
-    log.info(
-        "detection threshold %.3f, smallest polygon %.0f m2 (%s)",
-        settings.threshold,
-        settings.min_area_m2,
-        settings.source,
-    )
+    calibrated = calibration_tags(model.calibrated_detection())
+    if calibrated:
+        log.info("the detector's calibrated detection settings: %s", calibrated)
     workers = inference_workers(model, threads)
     likelihood, profile = likelihood_array(
         product_tif,
@@ -301,7 +392,7 @@ def segment_stage(
         {
             "product": Path(product_tif).name,
             **identity,
-            **settings.tags(),
+            **calibrated,
             "device": str(model.device),
             "precision": model.precision,
             "settings_digest": config.digest,
