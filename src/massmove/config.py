@@ -164,6 +164,22 @@ def _check_consistency(config: Mapping[str, Any]) -> None:
                 f"config key 'train.calibration.synthetic_seeds': {sorted(clash)} also in {where}; "
                 "calibration scenes must be ground the members never trained on and the run never evaluates"
             )
+    calibration_products = {entry["interferogram"] for entry in config["train"]["calibration"]["labelled"]}
+    for clash, where in (
+        (
+            calibration_products & {entry["interferogram"] for entry in config["train"]["labelled"]},
+            "train.labelled",
+        ),
+        (
+            calibration_products & {item["phase"] for item in config["files"]["interferograms"]},
+            "files.interferograms",
+        ),
+    ):
+        if clash:
+            raise ConfigError(
+                f"config key 'train.calibration.labelled': {sorted(clash)} also in {where}; "
+                "calibrate on products the members never trained on and the run never evaluates"
+            )
     _check_crs(config["crs"])
     terrain = config["synthetic"]["terrain"]
     if terrain["elevation_max_m"] <= terrain["elevation_min_m"]:

@@ -63,6 +63,15 @@ def test_every_schema_key_is_typed_described_and_defaulted(repo):
             "config key 'train.calibration.synthetic_seeds': [20180801] also in synthetic.seed",
         ),
         ({"train": {"calibration": {"min_areas_m2": [-1]}}}, "config key 'train.calibration.min_areas_m2.0'"),
+        (
+            {
+                "train": {
+                    "labelled": [{"interferogram": "a.tif", "labels": "a.gpkg"}],
+                    "calibration": {"labelled": [{"interferogram": "a.tif", "labels": "b.gpkg"}]},
+                }
+            },
+            "config key 'train.calibration.labelled': ['a.tif'] also in train.labelled",
+        ),
     ],
 )
 def test_bad_config_names_the_key_in_one_line(override, expected):

@@ -70,6 +70,10 @@ def calibration_table(
                 total[0] += len(kept)
                 total[1] += len(refs)
                 total[2] += matched
+    return _rows(counts)
+
+
+def _rows(counts: Mapping[tuple[float, float], Sequence[int]]) -> list[dict[str, Any]]:
     return [
         {
             "threshold": threshold,
@@ -81,6 +85,26 @@ def calibration_table(
         }
         for (threshold, min_area), (d, r, m) in counts.items()
     ]
+
+
+def pool_tables(tables: Sequence[Sequence[Mapping[str, Any]]]) -> list[dict[str, Any]]:
+    """Tables of :func:`calibration_table` (e.g. one per product, so that no two likelihood
+    rasters are held at once) pooled: counts summed per candidate, then proportions.
+
+    Examples
+    --------
+    >>> a = [{"threshold": 0.5, "min_area_m2": 0.0, "detections": 2, "references": 3, "matched": 1}]
+    >>> b = [{"threshold": 0.5, "min_area_m2": 0.0, "detections": 0, "references": 1, "matched": 0}]
+    >>> pool_tables([a, b])[0]["recall"]
+    0.25
+    """
+    counts: dict[tuple[float, float], list[int]] = {}
+    for table in tables:
+        for row in table:
+            total = counts.setdefault((row["threshold"], row["min_area_m2"]), [0, 0, 0])
+            for index, key in enumerate(("detections", "references", "matched")):
+                total[index] += int(row[key])
+    return _rows(counts)
 
 
 def best_setting(table: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:

@@ -293,8 +293,9 @@ def detection_section(
     settings: Mapping[str, Any],
     calibration: Mapping[str, Any] | None,
     peaks: Mapping[str, tuple[int, float | None]],
+    detector: str = "ensemble",
 ) -> str:
-    """How the ensemble's detections were made: the threshold and smallest polygon used and
+    """How the run's detector made its detections: the threshold and smallest polygon used and
     where they come from, the calibration behind them, and a run that detected nothing said
     in words (with a flag when the likelihood reached 0.5 somewhere nonetheless).
 
@@ -307,6 +308,9 @@ def detection_section(
     ...                          {"p": (0, 0.72)})
     >>> "The ensemble detected nothing in this run" in text and 'class="flag"' in text
     True
+    >>> "The baseline detected nothing" in detection_section(
+    ...     {"threshold": 0.5, "min_area_m2": 0.0, "source": "default"}, None, {"p": (0, 0.2)}, "baseline")
+    True
     """
     parts = [
         "<h2>Detections</h2>",
@@ -316,13 +320,14 @@ def detection_section(
     if calibration is not None:
         chosen = calibration["chosen"]
         basis = chosen["basis"]
-        text = (
-            f"Calibration of the ensemble ({html.escape(basis)}): {html.escape(chosen['reason'])}. "
-            f"Calibrated on {chosen['calibrated_on']['products']} products segmented by the trained "
-            "members as a run deploys them; floor "
-            f"{chosen['calibrated_on']['min_matched']} matched patterns at object IoU "
-            f"{chosen['calibrated_on']['iou_threshold']:g}."
-        )
+        on = chosen["calibrated_on"]
+        text = f"Calibration of the ensemble ({html.escape(basis)}): {html.escape(chosen['reason'])}."
+        if on["products"]:
+            text += (
+                f" Calibrated on {on['products']} products segmented by the trained members as a run "
+                f"deploys them; floor {on['min_matched']} matched patterns at object IoU "
+                f"{on['iou_threshold']:g}."
+            )
         if basis != "calibrated":
             text += (
                 f" The study's rule is kept instead: likelihood &ge; {chosen['threshold']:g}, "
@@ -337,7 +342,7 @@ def detection_section(
     total = sum(count for count, _ in peaks.values())
     if total == 0:
         reached = {pair: peak for pair, (_, peak) in peaks.items() if peak is not None and peak >= 0.5}
-        note = "The ensemble detected nothing in this run."
+        note = f"The {html.escape(detector)} detected nothing in this run."
         if reached:
             note += (
                 " Its mean likelihood nonetheless reaches "
@@ -358,6 +363,7 @@ def build_report(
     agreement: tuple[str | Path, str | Path] | None = None,
     detection: Mapping[str, Any] | None = None,
     calibration: Mapping[str, Any] | None = None,
+    detector: str = "ensemble",
 ) -> str:
     """The HTML text of the report.
 
@@ -365,7 +371,8 @@ def build_report(
     GeoDataFrame, or None) and ``layers`` (name -> GeoDataFrame of polygons, e.g. detections
     and baseline). ``evaluations``: detector name -> pooled evaluation record. ``detection``:
     the run's threshold, smallest polygon and their source; ``calibration``: the calibrate
-    rule's record (``results/models/calibration.json``) when the run trained its members.
+    rule's record (``results/models/calibration.json``) when the run trained its members;
+    ``detector``: the run's detector (``ensemble`` or ``baseline``).
     """
     sections = [f"<h1>{html.escape(title)}</h1>"]
     areas: dict[str, list[float]] = {}
@@ -405,7 +412,7 @@ def build_report(
             + _image(png, f"quicklook {pair['pair_id']}")
         )
     if detection is not None:
-        sections.append(detection_section(detection, calibration, peaks))
+        sections.append(detection_section(detection, calibration, peaks, detector))
     if evaluations:
         sections.append(metric_tables(evaluations))
     if inputs:

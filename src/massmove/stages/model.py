@@ -15,7 +15,7 @@ import torch
 from massmove import __version__
 from massmove.detector import Detector
 from massmove.errors import ConfigError, InputError
-from massmove.evaluate.calibration import calibration_table, choose_detection
+from massmove.evaluate.calibration import calibration_table, choose_detection, pool_tables
 from massmove.io.atomic import atomic_path, write_json
 from massmove.io.detection import calibration_tags
 from massmove.io.raster_io import product_posting_m, read_grid
@@ -239,9 +239,9 @@ def calibrate_stage(
     sources = calibration_sources(config, scene_dirs, base_dir)
     ensemble = load_detector(config, "ensemble", trained_dirs)
     workers = inference_workers(ensemble, threads)
-    likelihoods, references, products = {}, {}, []
+    tables, products = [], []
     for source in sources:
-        lazy, profile = likelihood_array(
+        lazy, _ = likelihood_array(
             source.product,
             ensemble,
             chunk_px=segment["chunk_px"],
@@ -250,29 +250,29 @@ def calibrate_stage(
         )
         computed = np.full(lazy.shape, np.nan, dtype=np.float32)
         store_in_threads(lazy, computed, workers)
+        mean = computed[0].copy()
+        del computed, lazy  # one product's likelihood held at a time
         grid = read_grid(source.product)
         key = str(source.product)
-        likelihoods[key] = (computed[0], grid)
-        references[key] = [g for g in source.labels.to_crs(grid.crs).geometry if g is not None]
-        peak = float(np.nanmax(computed[0])) if np.isfinite(computed[0]).any() else None
-        products.append({"product": key, "references": len(references[key]), "likelihood_max": peak})
-        log.info("%s: %d reference patterns, mean likelihood up to %s", key, len(references[key]), peak)
-    table = (
-        calibration_table(
-            likelihoods,
-            references,
-            thresholds=rules["thresholds"],
-            min_areas_m2=rules["min_areas_m2"],
-            iou_threshold=iou_threshold,
+        references = [g for g in source.labels.to_crs(grid.crs).geometry if g is not None]
+        tables.append(
+            calibration_table(
+                {key: (mean, grid)},
+                {key: references},
+                thresholds=rules["thresholds"],
+                min_areas_m2=rules["min_areas_m2"],
+                iou_threshold=iou_threshold,
+            )
         )
-        if likelihoods
-        else []
-    )
+        peak = float(np.nanmax(mean)) if np.isfinite(mean).any() else None
+        products.append({"product": key, "references": len(references), "likelihood_max": peak})
+        log.info("%s: %d reference patterns, mean likelihood up to %s", key, len(references), peak)
+    table = pool_tables(tables) if tables else []
     detection = choose_detection(
         table,
         min_matched=rules["min_matched"],
         fallback=rules["fallback"],
-        products=len(likelihoods),
+        products=len(products),
         iou_threshold=iou_threshold,
     )
     # the ground the calibration saw: never a held-out or detection scene of these members

@@ -81,6 +81,7 @@ def report_stage(
         agreement=(agreement[0], agreement[1]) if agreement else None,
         detection=detection,
         calibration=load_json(calibration_json, "calibration record") if calibration_json else None,
+        detector="baseline" if config["model"]["architecture"] == "baseline" else "ensemble",
     )
     with atomic_path(Path(report_html)) as tmp:
         tmp.write_text(text, encoding="utf-8")
