@@ -6,7 +6,7 @@ overlapping, blended windows. Each mean likelihood is vectorised at every candid
 and smallest area (``train.calibration``) and scored against the products' truth like a run's
 detections (object matching at ``evaluation.iou_threshold``, counts pooled over the products).
 The pair with the highest object F1 is used when it rests on at least
-``train.calibration.min_matched`` matched patterns; below that the study's rule
+``train.calibration.min_matched`` matched patterns; below that the fallback
 (``train.calibration.fallback``) is kept. The choice is written into every member's
 ``massmove.json`` (``detection``), never made on a detection or test scene.
 """

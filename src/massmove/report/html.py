@@ -330,8 +330,8 @@ def detection_section(
             )
         if basis != "calibrated":
             text += (
-                f" The study's rule is kept instead: likelihood &ge; {chosen['threshold']:g}, "
-                f"polygons &ge; {chosen['min_area_m2']:,.0f} m2."
+                " The fallback (train.calibration.fallback) is kept: likelihood &ge; "
+                f"{chosen['threshold']:g}, polygons &ge; {chosen['min_area_m2']:,.0f} m2."
             )
         parts.append(f'<p class="{"flag" if basis != "calibrated" else "note"}">{text}</p>')
         if calibration.get("table"):
