@@ -26,20 +26,20 @@ from typing import Any
 import numpy as np
 
 from massmove.config import load_yaml, resolve_config
-from massmove.evaluate.calibration import best_setting, calibration_table
+from massmove.evaluate.calibration import best_setting, calibration_table, pool_tables
 from massmove.io.detection import detection_from_tags
 from massmove.io.labels import read_labels
 from massmove.io.raster_io import read_bands
-from massmove.scores import format_score, object_scores
+from massmove.scores import format_score
 
 Cell = tuple[float, float]
 
 
 def scene_table(
     run_dir: Path, thresholds: Sequence[float], areas: Sequence[float], iou_threshold: float
-) -> tuple[dict[Cell, list[int]], Cell]:
-    """Per candidate: detections, references, matched pooled over the run's pairs; and the
-    setting the run deployed."""
+) -> tuple[list[dict[str, Any]], Cell]:
+    """The calibration table of the run's pairs (counts pooled over them); and the setting the
+    run deployed."""
     config_path = run_dir / "heldout.yaml"
     user = load_yaml(config_path) if config_path.is_file() else {}
     config = resolve_config(user)
@@ -56,27 +56,12 @@ def scene_table(
     table = calibration_table(
         likelihoods, references, thresholds=thresholds, min_areas_m2=areas, iou_threshold=iou_threshold
     )
-    counts = {
-        (r["threshold"], r["min_area_m2"]): [r["detections"], r["references"], r["matched"]] for r in table
-    }
-    return counts, deployed.pop()
+    return table, deployed.pop()
 
 
-def pooled(scenes: Sequence[Mapping[Cell, list[int]]]) -> list[dict[str, Any]]:
-    """The pooled table (sums of counts, then proportions) of some scenes."""
-    cells = scenes[0].keys()
-    rows = []
-    for cell in cells:
-        d, r, m = (int(sum(scene[cell][i] for scene in scenes)) for i in range(3))
-        rows.append(
-            {"threshold": cell[0], "min_area_m2": cell[1], "detections": d, "references": r, "matched": m}
-            | object_scores(d, r, m)
-        )
-    return rows
-
-
-def f1_of(rows: Sequence[Mapping[str, Any]], cell: Cell) -> float | None:
-    return next(r["f1"] for r in rows if (r["threshold"], r["min_area_m2"]) == cell)
+def by_cell(rows: Sequence[Mapping[str, Any]]) -> dict[Cell, Mapping[str, Any]]:
+    """The rows of a table keyed by their (threshold, smallest area)."""
+    return {(r["threshold"], r["min_area_m2"]): r for r in rows}
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -103,8 +88,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     areas = args.areas or defaults["min_areas_m2"]
     scenes, deployed = [], set()
     for run in args.runs:
-        counts, setting = scene_table(run, thresholds, areas, args.iou)
-        scenes.append(counts)
+        table, setting = scene_table(run, thresholds, areas, args.iou)
+        scenes.append(table)
         deployed.add(setting)
         print(f"{run}: deployed threshold {setting[0]:g}, smallest polygon {setting[1]:g} m2")
     if len(deployed) != 1 and args.setting is None:
@@ -112,9 +97,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"the runs deployed different settings {sorted(deployed)}; choose one with --setting"
         )
     own = deployed.pop() if args.setting is None else (args.setting[0], args.setting[1])
-    if own not in scenes[0]:
+    rows = pool_tables(scenes)
+    cells = by_cell(rows)
+    if own not in cells:
         raise SystemExit(f"the deployed setting {own} is not on the grid; add it with --thresholds/--areas")
-    rows = pooled(scenes)
     best = best_setting(rows)
     best_cell = (best["threshold"], best["min_area_m2"])
     print(f"\npooled object F1 at IoU {args.iou} (matched / detections), {len(scenes)} scenes")
@@ -122,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     for threshold in thresholds:
         line = f"{threshold:<10g}"
         for area in areas:
-            r = next(r for r in rows if (r["threshold"], r["min_area_m2"]) == (threshold, area))
+            r = cells[(threshold, area)]
             mark = "*" if (threshold, area) == own else ("^" if (threshold, area) == best_cell else " ")
             line += f"{format_score(r['f1'], 'f1'):>7} ({r['matched']:>3}/{r['detections']:>5}){mark}"
         print(line)
@@ -130,8 +116,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     rng = np.random.default_rng(0)
     draws: dict[str, list[float]] = {"deployed": [], "best": [], "ratio": []}
     for _ in range(args.bootstrap):
-        sample = pooled([scenes[i] for i in rng.integers(len(scenes), size=len(scenes))])
-        own_f1, top = f1_of(sample, own), best_setting(sample)["f1"]
+        sample = pool_tables([scenes[i] for i in rng.integers(len(scenes), size=len(scenes))])
+        own_f1, top = by_cell(sample)[own]["f1"], best_setting(sample)["f1"]
         if own_f1 is not None and top:
             draws["deployed"].append(own_f1)
             draws["best"].append(top)
@@ -139,9 +125,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     intervals = {
         key: [float(v) for v in np.percentile(values, [2.5, 97.5])] for key, values in draws.items() if values
     }
-    own_f1, best_f1 = f1_of(rows, own), best["f1"]
+    own_row = cells[own]
+    own_f1, best_f1 = own_row["f1"], best["f1"]
     ratio = own_f1 / best_f1 if own_f1 is not None and best_f1 else None
-    own_row = next(r for r in rows if (r["threshold"], r["min_area_m2"]) == own)
     print(
         f"deployed {own}: F1 {format_score(own_f1, 'f1')} {intervals.get('deployed')} "
         f"({own_row['matched']} matched of {own_row['references']}, {own_row['detections']} detections)"

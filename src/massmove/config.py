@@ -123,6 +123,17 @@ def _check_crs(crs: str) -> None:
         raise ConfigError(f"config key 'crs': {crs!r} is not a CRS PROJ knows (e.g. EPSG:2056)") from None
 
 
+def _refuse_overlap(key: str, values: set[Any], others: Mapping[str, set[Any]]) -> None:
+    """Calibration data must be ground the members never trained on and the run never evaluates:
+    stop naming ``key`` when ``values`` share anything with one of ``others``."""
+    for where, taken in others.items():
+        if clash := values & taken:
+            raise ConfigError(
+                f"config key '{key}': {sorted(clash)} also in {where}; calibration data must be "
+                "ground the members never trained on and the run never evaluates"
+            )
+
+
 def _check_consistency(config: Mapping[str, Any]) -> None:
     """Checks a JSON schema cannot express."""
     period = config["period"]
@@ -154,32 +165,23 @@ def _check_consistency(config: Mapping[str, Any]) -> None:
             "config key 'download.granularity': burst downloads feed the SNAP engine (source asf, "
             "interferogram.engine snap)"
         )
-    calibration_seeds = set(config["train"]["calibration"]["synthetic_seeds"])
-    for clash, where in (
-        (calibration_seeds & set(config["train"]["synthetic_seeds"]), "train.synthetic_seeds"),
-        (calibration_seeds & {config["synthetic"]["seed"]}, "synthetic.seed"),
-    ):
-        if clash:
-            raise ConfigError(
-                f"config key 'train.calibration.synthetic_seeds': {sorted(clash)} also in {where}; "
-                "calibration scenes must be ground the members never trained on and the run never evaluates"
-            )
-    calibration_products = {entry["interferogram"] for entry in config["train"]["calibration"]["labelled"]}
-    for clash, where in (
-        (
-            calibration_products & {entry["interferogram"] for entry in config["train"]["labelled"]},
-            "train.labelled",
-        ),
-        (
-            calibration_products & {item["phase"] for item in config["files"]["interferograms"]},
-            "files.interferograms",
-        ),
-    ):
-        if clash:
-            raise ConfigError(
-                f"config key 'train.calibration.labelled': {sorted(clash)} also in {where}; "
-                "calibrate on products the members never trained on and the run never evaluates"
-            )
+    calibration = config["train"]["calibration"]
+    _refuse_overlap(
+        "train.calibration.synthetic_seeds",
+        set(calibration["synthetic_seeds"]),
+        {
+            "train.synthetic_seeds": set(config["train"]["synthetic_seeds"]),
+            "synthetic.seed": {config["synthetic"]["seed"]},
+        },
+    )
+    _refuse_overlap(
+        "train.calibration.labelled",
+        {entry["interferogram"] for entry in calibration["labelled"]},
+        {
+            "train.labelled": {entry["interferogram"] for entry in config["train"]["labelled"]},
+            "files.interferograms": {item["phase"] for item in config["files"]["interferograms"]},
+        },
+    )
     _check_crs(config["crs"])
     terrain = config["synthetic"]["terrain"]
     if terrain["elevation_max_m"] <= terrain["elevation_min_m"]:

@@ -24,14 +24,15 @@ from rasterio import features
 
 from massmove.detect.vectorise import detection_polygons
 from massmove.evaluate.metrics import match_objects
+from massmove.io.detection import CALIBRATED, FALLBACK
 from massmove.raster import Grid
 from massmove.scores import object_scores
 
 log = logging.getLogger(__name__)
 
-#: ``basis`` of a calibration used as chosen, and of the fallback kept in its place
-CALIBRATED = "calibrated"
-FALLBACK = "fallback"
+#: what names a candidate of the table, and the counts each row pools
+CANDIDATE = ("threshold", "min_area_m2")
+COUNTS = ("detections", "references", "matched")
 
 
 def covered_polygon(mosaic: NDArray[np.float32], grid: Grid) -> shapely.Geometry:
@@ -102,7 +103,7 @@ def pool_tables(tables: Sequence[Sequence[Mapping[str, Any]]]) -> list[dict[str,
     for table in tables:
         for row in table:
             total = counts.setdefault((row["threshold"], row["min_area_m2"]), [0, 0, 0])
-            for index, key in enumerate(("detections", "references", "matched")):
+            for index, key in enumerate(COUNTS):
                 total[index] += int(row[key])
     return _rows(counts)
 
@@ -149,39 +150,31 @@ def choose_detection(
     ...     products=4, iou_threshold=0.4)["threshold"]
     0.7
     """
-    fallback_setting = {key: float(fallback[key]) for key in ("threshold", "min_area_m2")}
     on = {"products": products, "iou_threshold": iou_threshold, "min_matched": min_matched}
     if not table or products == 0:
-        return {
-            **fallback_setting,
-            "basis": FALLBACK,
-            "reason": "nothing to calibrate on (no calibration products)",
-            "calibrated_on": on,
-            "best": None,
-        }
-    best = dict(best_setting(table))
-    summary = {key: best[key] for key in ("threshold", "min_area_m2", "detections", "references", "matched")}
-    summary.update({key: best[key] for key in ("precision", "recall", "f1")})
-    if best["matched"] < min_matched:
-        return {
-            **fallback_setting,
-            "basis": FALLBACK,
-            "reason": (
-                f"the best candidate (threshold {best['threshold']:g}, smallest polygon "
-                f"{best['min_area_m2']:g} m2) matched {best['matched']} of {best['references']} "
-                f"calibration patterns, fewer than train.calibration.min_matched ({min_matched})"
-            ),
-            "calibrated_on": on,
-            "best": summary,
-        }
-    return {
-        "threshold": float(best["threshold"]),
-        "min_area_m2": float(best["min_area_m2"]),
-        "basis": CALIBRATED,
-        "reason": (
+        best, summary = None, None
+        reason = "nothing to calibrate on (no calibration products)"
+    else:
+        best = best_setting(table)
+        summary = {key: best[key] for key in (*CANDIDATE, *COUNTS, "precision", "recall", "f1")}
+        reason = (
+            f"the best candidate (threshold {best['threshold']:g}, smallest polygon "
+            f"{best['min_area_m2']:g} m2) matched {best['matched']} of {best['references']} "
+            f"calibration patterns, fewer than train.calibration.min_matched ({min_matched})"
+        )
+    if best is None or best["matched"] < min_matched:
+        setting, basis = fallback, FALLBACK
+    else:
+        setting, basis = best, CALIBRATED
+        reason = (
             f"highest pooled object F1 on {products} calibration products, "
             f"{best['matched']} of {best['references']} patterns matched"
-        ),
+        )
+    return {
+        "threshold": float(setting["threshold"]),
+        "min_area_m2": float(setting["min_area_m2"]),
+        "basis": basis,
+        "reason": reason,
         "calibrated_on": on,
         "best": summary,
     }

@@ -14,12 +14,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+import numpy as np
+from numpy.typing import NDArray
+
 DEFAULT_THRESHOLD = 0.5
 DEFAULT_MIN_AREA_M2 = 1500.0
 #: tags of a likelihood raster: the detector's calibrated settings and their basis
 CALIBRATED_THRESHOLD_TAG = "calibrated_threshold"
 CALIBRATED_MIN_AREA_TAG = "calibrated_min_area_m2"
 CALIBRATION_BASIS_TAG = "calibration_basis"
+#: ``basis`` of a calibration used as chosen, and of the fallback kept in its place
+CALIBRATED = "calibrated"
+FALLBACK = "fallback"
 
 
 class DetectionSettings(NamedTuple):
@@ -45,7 +51,7 @@ def calibration_tags(calibrated: Mapping[str, Any] | None) -> dict[str, str]:
     return {
         CALIBRATED_THRESHOLD_TAG: repr(float(calibrated["threshold"])),
         CALIBRATED_MIN_AREA_TAG: repr(float(calibrated["min_area_m2"])),
-        CALIBRATION_BASIS_TAG: str(calibrated.get("basis", "calibrated")),
+        CALIBRATION_BASIS_TAG: str(calibrated.get("basis", CALIBRATED)),
     }
 
 
@@ -69,7 +75,7 @@ def resolve_detection(
     values, sources = {}, []
     defaults = {"threshold": DEFAULT_THRESHOLD, "min_area_m2": DEFAULT_MIN_AREA_M2}
     calibration = "calibration"
-    if calibrated is not None and calibrated.get("basis", "calibrated") != "calibrated":
+    if calibrated is not None and calibrated.get("basis", CALIBRATED) != CALIBRATED:
         calibration = f"calibration ({calibrated['basis']})"
     for key, default in defaults.items():
         if detection[key] is not None:
@@ -97,7 +103,7 @@ def calibration_from_tags(tags: Mapping[str, str]) -> dict[str, Any] | None:
     return {
         "threshold": float(tags[CALIBRATED_THRESHOLD_TAG]),
         "min_area_m2": float(tags[CALIBRATED_MIN_AREA_TAG]),
-        "basis": tags.get(CALIBRATION_BASIS_TAG, "calibrated"),
+        "basis": tags.get(CALIBRATION_BASIS_TAG, CALIBRATED),
     }
 
 
@@ -105,3 +111,32 @@ def detection_from_tags(tags: Mapping[str, str], detection: Mapping[str, Any]) -
     """The run's settings for a likelihood raster: ``detection`` (the config section) where set,
     else the calibration the raster carries, else the defaults."""
     return resolve_detection(detection, calibration_from_tags(tags))
+
+
+def peak_likelihood(likelihood_mean: NDArray) -> float | None:
+    """The highest mean likelihood of a raster, None where it has no data.
+
+    Examples
+    --------
+    >>> peak_likelihood(np.array([[0.2, np.nan], [0.7, 0.1]]))
+    0.7
+    >>> peak_likelihood(np.full((2, 2), np.nan)) is None
+    True
+    """
+    finite = np.isfinite(likelihood_mean)
+    return float(np.max(likelihood_mean[finite])) if finite.any() else None
+
+
+def unreached_likelihood(likelihood_mean: NDArray, n_detections: int) -> float | None:
+    """The peak mean likelihood when it reaches the study's 0.5 but nothing was detected (a
+    threshold or smallest polygon that throws the detector's skill away), else None.
+
+    Examples
+    --------
+    >>> unreached_likelihood(np.array([[0.2, 0.7]]), 0)
+    0.7
+    >>> unreached_likelihood(np.array([[0.2, 0.7]]), 1) is None
+    True
+    """
+    peak = None if n_detections else peak_likelihood(likelihood_mean)
+    return round(peak, 6) if peak is not None and peak >= DEFAULT_THRESHOLD else None

@@ -20,9 +20,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from massmove.errors import InputError
+from massmove.io.detection import CALIBRATED, detection_from_tags, unreached_likelihood
 from massmove.io.raster_io import read_bands
 from massmove.report.figures import magnitude_frequency_png, quicklook_png
 from massmove.scores import format_score
@@ -300,7 +299,8 @@ def detection_section(
     in words (with a flag when the likelihood reached 0.5 somewhere nonetheless).
 
     ``settings``: ``threshold``, ``min_area_m2``, ``source``; ``peaks``: per pair the number
-    of detections and the peak mean likelihood.
+    of detections and the peak mean likelihood where it reaches 0.5 with nothing detected
+    (:func:`massmove.io.detection.unreached_likelihood`), else None.
 
     Examples
     --------
@@ -328,12 +328,12 @@ def detection_section(
                 f"deploys them; floor {on['min_matched']} matched patterns at object IoU "
                 f"{on['iou_threshold']:g}."
             )
-        if basis != "calibrated":
+        if basis != CALIBRATED:
             text += (
                 " The fallback (train.calibration.fallback) is kept: likelihood &ge; "
                 f"{chosen['threshold']:g}, polygons &ge; {chosen['min_area_m2']:,.0f} m2."
             )
-        parts.append(f'<p class="{"flag" if basis != "calibrated" else "note"}">{text}</p>')
+        parts.append(f'<p class="{"flag" if basis != CALIBRATED else "note"}">{text}</p>')
         if calibration.get("table"):
             parts.append(
                 "<p>Calibration candidates: pooled object F1 (matched / detections) on the "
@@ -341,7 +341,7 @@ def detection_section(
             )
     total = sum(count for count, _ in peaks.values())
     if total == 0:
-        reached = {pair: peak for pair, (_, peak) in peaks.items() if peak is not None and peak >= 0.5}
+        reached = {pair: peak for pair, (_, peak) in peaks.items() if peak is not None}
         note = f"The {html.escape(detector)} detected nothing in this run."
         if reached:
             note += (
@@ -370,7 +370,8 @@ def build_report(
     ``pairs``: per pair ``pair_id``, ``interferogram``, ``likelihood``, ``reference`` (a
     GeoDataFrame, or None) and ``layers`` (name -> GeoDataFrame of polygons, e.g. detections
     and baseline). ``evaluations``: detector name -> pooled evaluation record. ``detection``:
-    the run's threshold, smallest polygon and their source; ``calibration``: the calibrate
+    the config's ``detection`` section, resolved against the first likelihood's calibration
+    tags into the run's threshold and smallest polygon; ``calibration``: the calibrate
     rule's record (``results/models/calibration.json``) when the run trained its members;
     ``detector``: the run's detector (``ensemble`` or ``baseline``).
     """
@@ -379,15 +380,16 @@ def build_report(
     quicklooks = []
     inputs = []
     peaks: dict[str, tuple[int, float | None]] = {}
+    settings: dict[str, Any] | None = None
     for pair in pairs:
         bands, grid, tags = read_bands(pair["interferogram"], required=("wrapped_phase",))
         likelihood, _, likelihood_tags = read_bands(
             pair["likelihood"], required=("likelihood_mean", "likelihood_spread")
         )
-        mean = likelihood["likelihood_mean"]
-        finite = np.isfinite(mean)
-        peak = float(mean[finite].max()) if finite.any() else None
-        peaks[pair["pair_id"]] = (len(pair["layers"]["detections"]), peak)
+        found = len(pair["layers"]["detections"])
+        peaks[pair["pair_id"]] = (found, unreached_likelihood(likelihood["likelihood_mean"], found))
+        if settings is None and detection is not None:
+            settings = detection_from_tags(likelihood_tags, detection)._asdict()
         flag = coarse_input_note(tags, likelihood_tags, grid.spacing_m)
         if "native_posting_m" in tags:
             inputs.append(
@@ -411,8 +413,8 @@ def build_report(
             + (f'<p class="flag">{html.escape(flag)}</p>' if flag else "")
             + _image(png, f"quicklook {pair['pair_id']}")
         )
-    if detection is not None:
-        sections.append(detection_section(detection, calibration, peaks, detector))
+    if settings is not None:
+        sections.append(detection_section(settings, calibration, peaks, detector))
     if evaluations:
         sections.append(metric_tables(evaluations))
     if inputs:

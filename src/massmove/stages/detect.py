@@ -6,10 +6,8 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-
 from massmove.detect.vectorise import detection_polygons, merge_detections
-from massmove.io.detection import DEFAULT_THRESHOLD, detection_from_tags
+from massmove.io.detection import DEFAULT_THRESHOLD, detection_from_tags, unreached_likelihood
 from massmove.io.raster_io import read_bands
 from massmove.io.vector import read_vector, write_gpkg
 from massmove.settings import StageSettings
@@ -43,24 +41,6 @@ def vectorise_stage(config: StageSettings, likelihood_tif: str | Path, detection
             *(settings.min_area_m2, settings.source),
         )
     write_gpkg(detections_gpkg, frame, layer="detections")
-
-
-def unreached_likelihood(likelihood_mean: np.ndarray, n_detections: int) -> float | None:
-    """The peak mean likelihood when it reaches the study's 0.5 but nothing was detected (a
-    threshold or smallest polygon that throws the detector's skill away), else None.
-
-    Examples
-    --------
-    >>> unreached_likelihood(np.array([[0.2, 0.7]]), 0)
-    0.7
-    >>> unreached_likelihood(np.array([[0.2, 0.7]]), 1) is None
-    True
-    """
-    finite = np.isfinite(likelihood_mean)
-    if n_detections or not finite.any():
-        return None
-    peak = float(np.max(likelihood_mean[finite]))
-    return round(peak, 6) if peak >= DEFAULT_THRESHOLD else None
 
 
 def merge_stage(

@@ -27,6 +27,7 @@ from massmove.io.labels import read_labels
 from massmove.io.raster_io import read_bands
 from massmove.io.vector import read_vector
 from massmove.report.figures import heatmap_png
+from massmove.scores import format_score
 from massmove.settings import StageSettings
 
 log = logging.getLogger(__name__)
@@ -67,8 +68,6 @@ def evaluate_pair_stage(
         "reference": str(reference_path),
         **result,
     }
-    from massmove.scores import format_score  # undefined scores (None) read as words
-
     log.info(
         "%s: pixel IoU %s, object F1 %s (%d detections, %d references, %d matched)",
         result["pair_id"],
@@ -98,8 +97,6 @@ def evaluation_stage(
         iou_threshold=config["evaluation"]["iou_threshold"],
         likelihood_threshold=thresholds.pop() if len(thresholds) == 1 else None,
     )
-    from massmove.scores import format_score  # undefined scores (None) read as words
-
     log.info(
         "%d pairs: pixel IoU %s, object precision %s, recall %s, F1 %s",
         len(per_pair),

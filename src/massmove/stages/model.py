@@ -17,7 +17,7 @@ from massmove.detector import Detector
 from massmove.errors import ConfigError, InputError
 from massmove.evaluate.calibration import calibration_table, choose_detection, pool_tables
 from massmove.io.atomic import atomic_path, write_json
-from massmove.io.detection import calibration_tags
+from massmove.io.detection import CALIBRATED, calibration_tags, peak_likelihood
 from massmove.io.raster_io import product_posting_m, read_grid
 from massmove.model.channels import normalisation_of
 from massmove.model.checkpoint import METADATA, OOF_FILE, read_metadata, save_member
@@ -264,7 +264,7 @@ def calibrate_stage(
                 iou_threshold=iou_threshold,
             )
         )
-        peak = float(np.nanmax(mean)) if np.isfinite(mean).any() else None
+        peak = peak_likelihood(mean)
         products.append({"product": key, "references": len(references), "likelihood_max": peak})
         log.info("%s: %d reference patterns, mean likelihood up to %s", key, len(references), peak)
     table = pool_tables(tables) if tables else []
@@ -282,7 +282,7 @@ def calibrate_stage(
         "device": str(ensemble.device),
         "precision": ensemble.precision,
     }
-    if detection["basis"] == "calibrated":
+    if detection["basis"] == CALIBRATED:
         log.info(
             "calibrated: threshold %.2f, smallest polygon %.0f m2 (%s)",
             *(detection["threshold"], detection["min_area_m2"], detection["reason"]),

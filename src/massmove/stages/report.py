@@ -11,9 +11,7 @@ import geopandas as gpd
 
 from massmove.audit import Tolerance, audit, format_report, write_audit
 from massmove.io.atomic import atomic_path, write_json
-from massmove.io.detection import detection_from_tags
 from massmove.io.labels import read_labels
-from massmove.io.raster_io import read_bands
 from massmove.io.vector import read_vector
 from massmove.provenance import build_provenance
 from massmove.report.html import build_report, load_json
@@ -39,7 +37,7 @@ def report_stage(
     calibration_json: str | Path | None = None,
 ) -> None:
     """``results/report.html`` from the run's products (lists ordered by pair); the detection
-    settings as vectorise resolved them (``detection`` and the likelihood's calibration tags),
+    settings as vectorise resolves them (``detection`` and the likelihood's calibration tags),
     and the calibration record of members the run trained."""
     settings = config["evaluation"]
     pairs = []
@@ -68,10 +66,6 @@ def report_stage(
         evaluations[config["model"]["architecture"]] = load_json(evaluation_json, "evaluation")
     if baseline_evaluation_json:
         evaluations["baseline"] = load_json(baseline_evaluation_json, "baseline evaluation")
-    detection = None
-    if likelihoods:
-        _, _, tags = read_bands(likelihoods[0], required=("likelihood_mean",))
-        detection = detection_from_tags(tags, config["detection"])._asdict()
     text = build_report(
         title="massmove run report",
         pairs=pairs,
@@ -79,7 +73,7 @@ def report_stage(
         provenance=load_json(provenance_json, "provenance record"),
         benchmark_dir=benchmark_dir,
         agreement=(agreement[0], agreement[1]) if agreement else None,
-        detection=detection,
+        detection=config["detection"],
         calibration=load_json(calibration_json, "calibration record") if calibration_json else None,
         detector="baseline" if config["model"]["architecture"] == "baseline" else "ensemble",
     )
