@@ -28,6 +28,8 @@ class HyP3StandIn:
         self.products: dict[str, bytes] = {}
         self.submitted: list[dict[str, Any]] = []
         self.token = token
+        # every request that reached an authorised endpoint (whether it carried credentials)
+        self.requests: list[str] = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -45,6 +47,7 @@ class HyP3StandIn:
                 self.wfile.write(data)
 
             def _authorised(self) -> bool:
+                server.requests.append(self.path)
                 if self.headers.get("Authorization") == f"Bearer {server.token}":
                     return True
                 self._send(401, {"detail": "Unauthorized"})

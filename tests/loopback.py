@@ -3,7 +3,8 @@
 Paths: ``/{mode}/{name}`` serves the registered file ``name``:
 ``ok`` (honours Range), ``norange`` (ignores Range), ``truncate`` (first response stops half
 way), ``flaky`` (two 503 answers first), ``corrupt`` (one byte changed), ``auth`` (needs the
-bearer token, else 401), ``missing`` (404). Every request is recorded (method, path, headers).
+bearer token, else 401), ``missing`` (404), ``redirect`` (302 to ``redirect_to`` + ``/ok/{name}``).
+Every request is recorded (method, path, headers).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class FileServer:
         self.token = token
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self.hits: Counter[str] = Counter()
+        self.redirect_to = ""
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -32,6 +34,12 @@ class FileServer:
                 server.hits[self.path] += 1
                 parts = self.path.strip("/").split("/", 1)
                 mode, name = (parts + [""])[:2]
+                if mode == "redirect":
+                    self.send_response(302)
+                    self.send_header("Location", f"{server.redirect_to}/ok/{name}")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 if mode == "missing" or name not in server.files:
                     self.send_error(404)
                     return

@@ -4,10 +4,15 @@
 
 1. checks that the files the config names (operators' checkpoints, labelled data, a replayed
    search, a user DEM) still have the recorded sha256;
-2. reruns the recorded config with the workflow in a fresh directory (relative named inputs
-   are linked into it, so the config and its digest stay exactly as recorded);
+2. reruns the recorded config with the installed massmove's own workflow (never a Snakefile a
+   record names: a received record cannot make the audit run a stranger's code; a different
+   version or commit from the record's is said in the report) in a fresh directory (relative
+   named inputs are linked into it, so the config and its digest stay exactly as recorded; a
+   named input whose path leaves the run directory is refused);
 3. compares every product of the run as it is now on disk with the rerun's, and with the
    digest the provenance recorded.
+
+An audit that compared no product is not a reproduction: it fails.
 
 Statuses: ``identical`` (same bytes), ``within tolerance`` (only with a tolerance, see
 :class:`Tolerance`), ``different``, ``missing`` (recorded or rerun, but not in the run),
@@ -37,9 +42,11 @@ from typing import Any
 import numpy as np
 import yaml
 
+from massmove import __version__
+from massmove.config import repository_root
 from massmove.errors import InputError
 from massmove.io.atomic import write_json
-from massmove.provenance import named_input_digests, named_inputs, tree_digests
+from massmove.provenance import named_input_digests, named_inputs, tree_digests, workflow_record
 
 STATUSES = ("identical", "within tolerance", "different", "missing", "unexpected")
 
@@ -59,14 +66,17 @@ class AuditResult:
     changed_inputs: list[str] = field(default_factory=list)
     rerun_dir: str = ""
     rerun_returncode: int = 0
+    # how the auditing software differs from the recorded one (version, workflow commit)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        """True when the rerun succeeded, no named input changed and every product is
-        identical (or within the tolerance asked for)."""
+        """True when the rerun succeeded, no named input changed, at least one product was
+        compared and every product is identical (or within the tolerance asked for)."""
         return (
             self.rerun_returncode == 0
             and not self.changed_inputs
+            and bool(self.files)
             and all(f["status"] in ("identical", "within tolerance") for f in self.files.values())
         )
 
@@ -82,6 +92,7 @@ class AuditResult:
             "changed_inputs": self.changed_inputs,
             "rerun_dir": self.rerun_dir,
             "rerun_returncode": self.rerun_returncode,
+            "notes": self.notes,
             "files": self.files,
         }
 
@@ -108,11 +119,22 @@ def changed_named_inputs(record: Mapping[str, Any], run_dir: Path) -> list[str]:
 
 
 def prepare_rerun_dir(record: Mapping[str, Any], run_dir: Path, rerun_dir: Path) -> Path:
-    """Write the recorded config into ``rerun_dir`` and link relative named inputs into it."""
+    """Write the recorded config into ``rerun_dir`` and link relative named inputs into it.
+
+    A relative named input must stay inside the run directory (``../x`` would be linked
+    outside the rerun directory): refused with one line naming it.
+    """
+    names = named_inputs(record["config"])
+    for name in names:
+        path = Path(name).expanduser()
+        if not path.is_absolute() and not (rerun_dir / path).resolve().is_relative_to(rerun_dir.resolve()):
+            raise InputError(
+                f"named input {name!r} of the provenance record leaves the run directory; refused"
+            )
     rerun_dir.mkdir(parents=True, exist_ok=True)
     config_yaml = rerun_dir / "audit_config.yaml"
     config_yaml.write_text(yaml.safe_dump(record["config"], sort_keys=True))
-    for name in named_inputs(record["config"]):
+    for name in names:
         if Path(name).expanduser().is_absolute():
             continue
         link = rerun_dir / name
@@ -120,6 +142,32 @@ def prepare_rerun_dir(record: Mapping[str, Any], run_dir: Path, rerun_dir: Path)
             link.parent.mkdir(parents=True, exist_ok=True)
             link.symlink_to((run_dir / name).resolve())
     return config_yaml
+
+
+def installed_snakefile() -> Path:
+    """The workflow of this massmove installation (beside its package source)."""
+    return repository_root() / "Snakefile"
+
+
+def software_notes(record: Mapping[str, Any], snakefile: Path) -> list[str]:
+    """How the auditing massmove and workflow differ from the recorded ones (empty: the same)."""
+    notes = []
+    recorded_version = record.get("massmove_version")
+    if recorded_version != __version__:
+        notes.append(f"massmove {__version__} audits a run recorded by massmove {recorded_version}")
+    recorded_commit = (record.get("workflow") or {}).get("git_commit")
+    current = workflow_record(snakefile)
+    if recorded_commit and current["git_commit"] and recorded_commit != current["git_commit"]:
+        notes.append(
+            f"workflow commit {current['git_commit'][:12]} audits a run of commit {recorded_commit[:12]}"
+        )
+    elif recorded_commit and not current["git_commit"]:
+        notes.append(
+            f"the run was recorded at workflow commit {recorded_commit[:12]}; this one has no git record"
+        )
+    if current["git_dirty"] and (record.get("workflow") or {}).get("git_dirty") is False:
+        notes.append("the auditing workflow has uncommitted changes")
+    return notes
 
 
 def rerun(
@@ -131,11 +179,15 @@ def rerun(
     snakefile: str | Path | None,
     log: Path,
 ) -> int:
-    """Run the workflow on the recorded config in ``rerun_dir``; return snakemake's exit code."""
+    """Run the workflow on the recorded config in ``rerun_dir``; return snakemake's exit code.
+
+    The workflow is ``snakefile`` when given (the auditor's explicit choice), else the
+    installed one; never the path a record names.
+    """
     config_yaml = prepare_rerun_dir(record, run_dir, rerun_dir)
-    snakefile = Path(snakefile or record["workflow"]["snakefile"])
+    snakefile = Path(snakefile) if snakefile else installed_snakefile()
     if not snakefile.is_file():
-        raise InputError(f"{snakefile}: the recorded Snakefile does not exist; give --snakefile")
+        raise InputError(f"{snakefile}: no such Snakefile")
     command = [
         sys.executable,
         "-m",
@@ -263,14 +315,18 @@ def audit(
         Where to rerun (kept afterwards; an earlier audit's rerun there is reused as far as
         Snakemake finds it up to date). Default: a temporary directory, removed afterwards.
     snakefile
-        The workflow to rerun with (default: the one recorded).
+        The workflow to rerun with (default: the installed massmove's; the record's is never
+        run, only compared with: a different version or commit is in ``notes``).
     tolerance
         Tolerance for float products (default: bytes only).
     """
     provenance_json = Path(provenance_json).resolve()
     record = load_provenance(provenance_json)
     run_dir = provenance_json.parent.parent
-    result = AuditResult(changed_inputs=changed_named_inputs(record, run_dir))
+    result = AuditResult(
+        changed_inputs=changed_named_inputs(record, run_dir),
+        notes=software_notes(record, Path(snakefile) if snakefile else installed_snakefile()),
+    )
     with tempfile.TemporaryDirectory(prefix="massmove-audit-") as scratch:
         rerun_dir = Path(workdir).resolve() if workdir else Path(scratch) / "rerun"
         log = Path(scratch) / "rerun.log"
@@ -287,12 +343,13 @@ def audit(
 
 def format_report(result: AuditResult) -> str:
     """Human-readable lines: one per product that is not identical, then the counts."""
-    lines = [f"changed input: {name}" for name in result.changed_inputs]
+    lines = [f"note: {note}" for note in result.notes]
+    lines += [f"changed input: {name}" for name in result.changed_inputs]
     for path, entry in result.files.items():
         if entry["status"] != "identical":
             note = " (changed since the provenance record)" if entry["changed_since_record"] else ""
             lines.append(f"{entry['status']}: {path}{note}")
-    counts = ", ".join(f"{n} {s}" for s, n in result.counts().items() if n)
+    counts = ", ".join(f"{n} {s}" for s, n in result.counts().items() if n) or "nothing compared"
     lines.append(f"{'OK' if result.ok else 'NOT REPRODUCED'}: {counts}")
     return "\n".join(lines) + "\n"
 

@@ -30,7 +30,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     audit.add_argument("provenance", help="RUN/results/provenance.json")
     audit.add_argument("--cores", type=int, default=None, help="cores of the rerun (default: all)")
     audit.add_argument("--workdir", help="rerun here and keep it (default: a temporary directory)")
-    audit.add_argument("--snakefile", help="workflow to rerun with (default: the recorded one)")
+    audit.add_argument(
+        "--snakefile", help="workflow to rerun with (default: this massmove's own; never the record's)"
+    )
     audit.add_argument(
         "--float-atol",
         type=float,

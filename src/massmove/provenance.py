@@ -4,7 +4,8 @@
 resolved config and its digest, the software versions, the seeds, the device, the workflow
 (Snakefile, git commit) and the sha256 of every file of the run's ``resources/`` and
 ``results/`` trees plus the files the config names (operators' checkpoints, labelled data, a
-replayed search, a user DEM or orbit directory). ``massmove audit`` (:mod:`massmove.audit`)
+replayed search, a user DEM or orbit directory, the AOI's vector file, the agreement's
+annotations). ``massmove audit`` (:mod:`massmove.audit`)
 reruns the recorded config and compares.
 """
 
@@ -23,7 +24,7 @@ from typing import Any
 from massmove import __version__
 from massmove.config import config_digest
 from massmove.io.digest import file_hexdigest
-from massmove.settings import STAGE_KEYS, select
+from massmove.settings import STAGE_KEYS, aoi_path, select
 
 PROVENANCE_FORMAT = 1
 # The trees of a run whose files are inputs or products.
@@ -101,10 +102,12 @@ def tree_digests(run_dir: str | Path, trees: Iterable[str] = RUN_TREES) -> dict[
 def named_inputs(config: Mapping[str, Any]) -> list[str]:
     """Paths of the files and directories the config names as inputs, as written in it."""
     named = [
+        aoi_path(config["aoi"]),
         config["orbits"]["path"],
         config["dem"]["path"],
         config["evaluation"]["reference"],
         *config["model"]["checkpoints"],
+        *config["agreement"]["annotations"].values(),
     ]
     for key in ("response", "burst_response"):  # a path or a list of paths
         replay = config["search"][key]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from massmove.config import config_digest, deep_merge
@@ -109,12 +110,22 @@ STAGE_KEYS: dict[str, tuple[str, ...]] = {
     "hyp3_product": ("hyp3", "posting_m", "download"),
     "hyp3_interferogram": ("source", "aoi", "crs", "posting_m"),
     # the ensemble: a training scene is a whole synthetic scene with its own seed
+    "calibration_scene": (
+        "source",
+        "synthetic",
+        "interferogram",
+        "train.generator",
+        "train.phase_domain",
+        *PAIR_KEYS,
+        *GRID_KEYS,
+    ),
     "training_scene": (
         "source",
         "synthetic",
         "interferogram",
         "train.generator",
         "train.phase_domain",
+        "train.movement_density_factor",
         *PAIR_KEYS,
         *GRID_KEYS,
     ),
@@ -189,6 +200,52 @@ def stage_keys(stage: str) -> tuple[str, ...]:
         return STAGE_KEYS[stage]
     except KeyError:
         raise ConfigError(f"stage {stage!r}: not declared in massmove.settings.STAGE_KEYS") from None
+
+
+def aoi_path(aoi: Any) -> str | None:
+    """The vector file an ``aoi`` value names, None for a bbox or a WKT polygon.
+
+    Examples
+    --------
+    >>> aoi_path("inputs/aoi.geojson"), aoi_path("POLYGON ((7 46, 8 46, 8 47, 7 46))")
+    ('inputs/aoi.geojson', None)
+    >>> aoi_path([7, 46, 8, 47]) is None
+    True
+    """
+    if isinstance(aoi, str) and not aoi.strip().upper().startswith(("POLYGON", "MULTIPOLYGON")):
+        return aoi
+    return None
+
+
+def config_named_files(values: Mapping[str, Any], base_dir: str | Path = ".") -> list[str]:
+    """The files the config keys in ``values`` name and a stage reads beside its products: the
+    AOI's vector file, a user DEM or orbit directory, a replayed search. Directories are listed
+    file by file (relative to ``base_dir`` when the path is relative); missing paths are kept as
+    written, so that the workflow names them.
+
+    Rules take them as inputs (``select(config, stage_keys(stage))`` gives ``values``), so an
+    edited file reruns the jobs that read it. Files a rule already takes otherwise (labelled
+    data, checkpoints, reference polygons, annotations, files' interferograms) are not repeated.
+    """
+    named: list[str] = []
+    if aoi_file := aoi_path(values.get("aoi")):
+        named.append(aoi_file)
+    for section in ("dem", "orbits"):
+        if isinstance(values.get(section), Mapping) and values[section].get("path"):
+            named.append(str(values[section]["path"]))
+    search: Mapping[str, Any] = values["search"] if isinstance(values.get("search"), Mapping) else {}
+    for key in ("response", "burst_response"):  # a path or a list of paths
+        replay = search.get(key)
+        named += [replay] if isinstance(replay, str) else list(replay or [])
+    files: list[str] = []
+    for name in named:
+        path = Path(name).expanduser()
+        folder = path if path.is_absolute() else Path(base_dir) / path
+        if folder.is_dir():
+            files += sorted(str(path / p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+        else:
+            files.append(str(path))
+    return files
 
 
 def stage_params(config: Mapping[str, Any], stage: str) -> dict[str, Any]:

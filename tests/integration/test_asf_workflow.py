@@ -116,7 +116,8 @@ def loopback_run(tmp_path):
             "period": {"start": "2018-07-20", "end": "2018-08-31"},
             "posting_m": 50.0,
             "search": {"response": "response.geojson"},
-            "download": {"retries": 2, "backoff_s": 0.05, "timeout_s": 10},
+            # the loopback server is trusted with the token by name (plain http, its port only)
+            "download": {"retries": 2, "backoff_s": 0.05, "timeout_s": 10, "credential_hosts": [server.url]},
             "orbits": {"type": "precise", "path": "orbit_files"},
             "dem": {"path": None, "tile_url": server.url + "/ok/{tile}"},
         }

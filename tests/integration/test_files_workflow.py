@@ -178,3 +178,34 @@ def test_the_example_configs_plan_their_jobs(tmp_path):
     )
     assert counts["hyp3_product"] == counts["interferogram"] == counts["segment"] > 0
     assert "download" not in counts and "orbit" not in counts
+
+
+@pytest.mark.slow
+def test_an_aoi_file_edited_in_place_reruns_the_import_and_is_in_provenance(tmp_path):
+    folder = fx.licsar_folder(tmp_path / "inputs")
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    aoi_file = run_dir / "aoi.geojson"
+    west, south, east, north = fx.AOI
+    gpd.GeoDataFrame(geometry=[shapely.box(west, south, east, north)], crs="EPSG:4326").to_file(aoi_file)
+    files = {"folder": str(folder), "layout": "licsar"}
+    result = run_files(
+        run_dir, files, aoi="aoi.geojson", evaluation={"reference": reference_polygons(tmp_path / "r.gpkg")}
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    record = json.loads((run_dir / "results/provenance.json").read_text())
+    first_sha = record["named_inputs"]["aoi.geojson"]["."]
+    with rasterio.open(run_dir / f"results/interferograms/{PAIR}.tif") as src:
+        first_bounds = src.bounds
+    # the same path, a smaller area: the product made from the old file is stale
+    shrunk = shapely.box(west, south, (west + east) / 2, (south + north) / 2)
+    gpd.GeoDataFrame(geometry=[shrunk], crs="EPSG:4326").to_file(aoi_file)
+    dry = snakemake(run_dir, "--configfile", str(run_dir / "files.yaml"), "-n")
+    assert "Nothing to be done" not in dry.stdout + dry.stderr
+    assert "import_interferogram" in dry.stdout
+    again = snakemake(run_dir, "--configfile", str(run_dir / "files.yaml"), check=False)
+    assert again.returncode == 0, again.stderr[-3000:]
+    with rasterio.open(run_dir / f"results/interferograms/{PAIR}.tif") as src:
+        assert src.bounds != first_bounds and src.bounds.right < first_bounds.right
+    record = json.loads((run_dir / "results/provenance.json").read_text())
+    assert record["named_inputs"]["aoi.geojson"]["."] not in ("", first_sha)

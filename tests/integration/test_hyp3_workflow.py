@@ -80,7 +80,7 @@ def hyp3_run(tmp_path, request):
             },
             "interferogram": {"engine": "hyp3"},
             "hyp3": {"job_type": request.param, "api_url": api.url, "poll_s": 0.05, "timeout_s": 30},
-            "download": {"retries": 1, "backoff_s": 0.05, "timeout_s": 10},
+            "download": {"retries": 1, "backoff_s": 0.05, "timeout_s": 10, "credential_hosts": [api.url]},
             "model": {"architecture": "baseline"},
         }
         (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))

@@ -16,7 +16,7 @@ import pytest
 import rasterio
 from rasterio.transform import from_origin
 
-from massmove.audit import Tolerance, compare_file
+from massmove.audit import AuditResult, Tolerance, compare_file, format_report
 from massmove.config import config_digest
 from tests.runs import TINY
 
@@ -94,6 +94,36 @@ def test_audit_reproduces_an_untouched_run_and_names_a_changed_byte(tiny_run, tm
     assert list(not_identical) == ["results/interferograms/D066_20180801_20180813.tif"]
     assert not_identical[changed.relative_to(run_dir).as_posix()]["changed_since_record"] is True
     assert "different: results/interferograms/D066_20180801_20180813.tif" in second.stdout
+    data[len(data) // 2] ^= 0x01
+    changed.write_bytes(bytes(data))  # the byte restored
+
+    # a received record names a stranger's Snakefile: the audit runs its own workflow, not that
+    record_path = run_dir / "results/provenance.json"
+    record = json.loads(record_path.read_text())
+    stranger = tmp_path / "stranger" / "Snakefile"
+    stranger.parent.mkdir()
+    marker = tmp_path / "stranger" / "ran"
+    stranger.write_text(f'rule all:\n    run:\n        open("{marker}", "w").write("x")\n')
+    record["workflow"]["snakefile"] = str(stranger)
+    record["massmove_version"] = "0.0.1"
+    record_path.write_text(json.dumps(record))
+    third = subprocess.run(command, capture_output=True, text=True, timeout=1200)
+    assert not marker.exists()
+    assert third.returncode == 0, third.stdout + third.stderr
+    lines = third.stdout.strip().splitlines()
+    assert lines[0].startswith("note: massmove ") and lines[0].endswith("recorded by massmove 0.0.1")
+    assert lines[-1] == f"OK: {n_files} identical"
+
+    # a named input that leaves the run directory is refused before anything is linked or run
+    record["config"]["evaluation"]["reference"] = "../../outside.gpkg"
+    record_path.write_text(json.dumps(record))
+    fourth = subprocess.run(
+        [*command[:-4], "--workdir", str(tmp_path / "rerun2")], capture_output=True, text=True
+    )
+    assert fourth.returncode == 1 and not (tmp_path / "rerun2").exists()
+    assert fourth.stderr.strip().endswith(
+        "named input '../../outside.gpkg' of the provenance record leaves the run directory; refused"
+    )
 
 
 def write_band(path: Path, values: np.ndarray, description: str) -> None:
@@ -121,6 +151,12 @@ def test_tolerance_applies_to_float_rasters_only_when_asked(tmp_path):
     (tmp_path / "e.json").write_text('{"a": 1.0}')
     (tmp_path / "f.json").write_text('{"a": 1.0000001}')
     assert compare_file(tmp_path / "e.json", tmp_path / "f.json", Tolerance(1.0)) == "different"
+
+
+def test_an_audit_that_compared_nothing_is_no_reproduction():
+    empty = AuditResult()
+    assert not empty.ok
+    assert format_report(empty).strip() == "NOT REPRODUCED: nothing compared"
 
 
 def test_audit_refuses_what_is_not_a_provenance_record(tmp_path):

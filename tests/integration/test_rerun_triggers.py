@@ -42,7 +42,8 @@ CASES = {
             "simulate_truth": 4,
             "interferogram": 4,
             # the training scene and the calibration scene
-            "training_scene": 2,
+            "training_scene": 1,
+            "calibration_scene": 1,
             "train": 2,
             "calibrate": 1,
             "segment": 8,
@@ -73,11 +74,18 @@ CASES = {
     "train.generator": (
         {"train": {"generator": "phase"}},
         {
-            "training_scene": 2,
+            "training_scene": 1,
+            "calibration_scene": 1,
             "train": 2,
             "calibrate": 1,
             **ENSEMBLE_BRANCH,
         },
+    ),
+    # label-dense training scenes: the training scene, the members and the ensemble's branch;
+    # the calibration scene keeps the published densities and is not remade
+    "train.movement_density_factor": (
+        {"train": {"movement_density_factor": 3.0}},
+        {"training_scene": 1, "train": 2, "calibrate": 1, **ENSEMBLE_BRANCH},
     ),
     # the threshold: both detectors' polygons and scores, no inference, no training
     "detection.threshold": (

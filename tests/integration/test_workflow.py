@@ -56,8 +56,8 @@ def test_default_dry_run_lists_every_job(tmp_path):
         "simulate_truth": 4,
         "interferogram": 4,
         "pair_table": 1,
-        # the training scene and the calibration scene
-        "training_scene": 2,
+        "training_scene": 1,
+        "calibration_scene": 1,
         "train": 5,
         "calibrate": 1,
         # one set of rules for both detectors: the ensemble's 4 pairs and the baseline's 4

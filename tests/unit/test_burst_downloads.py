@@ -177,3 +177,19 @@ def test_assembly_hands_burst2safe_the_scene_tree_and_zips_its_safe(tmp_path):
     (scene / "a.xml").unlink()
     with pytest.raises(InputError, match="a.xml listed in bursts.json is missing"):
         assemble_safe(scene, zip_path, local2safe=local2safe)
+
+
+@pytest.mark.parametrize(
+    "granule", ["../../etc/x", "/tmp/x", "S1_186306_IW1_20180726T172430_VV_8126-BURST/../x"]
+)
+def test_a_burst_name_that_is_a_path_is_refused_before_anything_is_written(tmp_path, granule):
+    import requests
+
+    row = {"granule": granule, "subswath": "IW1", "polarization": "VV", "burst_index": 0}
+    row |= {"url": "http://127.0.0.1:9/x.tiff", "xml_url": "http://127.0.0.1:9/x.xml", "size_bytes": 1}
+    scene = tmp_path / "bursts" / "S1A_scene"
+    with pytest.raises(InputError, match=r"S1A_scene: burst: name .* is not of the form S1_"):
+        download_scene_bursts(
+            [row], scene, session=requests.Session(), retries=0, backoff_s=0.01, timeout_s=1
+        )
+    assert not any(p.is_file() for p in tmp_path.rglob("*"))

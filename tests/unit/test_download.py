@@ -86,7 +86,7 @@ def test_token_from_the_environment_is_sent_and_never_shown(server, tmp_path, mo
 
     monkeypatch.setenv("EARTHDATA_TOKEN", server.token)
     with caplog.at_level("DEBUG"):
-        fetch(server, "auth", tmp_path, session=earthdata_session())
+        fetch(server, "auth", tmp_path, session=earthdata_session([server.url]))
     assert (tmp_path / "scene.zip").read_bytes() == BODY
     assert server.requests[-1][2]["Authorization"] == f"Bearer {server.token}"
     assert server.token not in caplog.text
@@ -104,3 +104,38 @@ def test_unreachable_server_fails_after_retries(tmp_path):
             "http://127.0.0.1:9/x.zip", tmp_path / "x.zip", retries=1, backoff_s=0.01, timeout_s=1
         )
     assert isinstance(requests.ConnectionError(), Exception)
+
+
+def test_credentials_go_nowhere_the_allow_list_does_not_name(server, tmp_path, monkeypatch):
+    """A replayed search whose URLs point at another host (here a loopback server over http)
+    gets no token: the download is refused as a login (401), and the server saw no credential."""
+    from massmove.asf.download import earthdata_session
+
+    monkeypatch.setenv("EARTHDATA_TOKEN", server.token)
+    with pytest.raises(CredentialsError, match="HTTP 401"):
+        fetch(server, "auth", tmp_path, session=earthdata_session())
+    monkeypatch.delenv("EARTHDATA_TOKEN")
+    monkeypatch.setenv("EARTHDATA_USERNAME", "someone")
+    monkeypatch.setenv("EARTHDATA_PASSWORD", "pass-word")
+    with pytest.raises(CredentialsError):
+        fetch(server, "auth", tmp_path, session=earthdata_session())
+    assert server.requests and all("Authorization" not in headers for _, _, headers in server.requests)
+    # the same host trusted by name on another port does not count
+    other_port = server.url.rsplit(":", 1)[0] + ":1"
+    with pytest.raises(CredentialsError):
+        fetch(server, "auth", tmp_path, session=earthdata_session([other_port]))
+    assert all("Authorization" not in headers for _, _, headers in server.requests)
+
+
+def test_a_redirect_to_another_host_loses_the_credentials(server, tmp_path, monkeypatch):
+    from massmove.asf.download import earthdata_session
+
+    with FileServer() as elsewhere:
+        elsewhere.files["scene.zip"] = BODY
+        server.redirect_to = elsewhere.url
+        monkeypatch.setenv("EARTHDATA_TOKEN", server.token)
+        path = fetch(server, "redirect", tmp_path, session=earthdata_session([server.url]))
+        assert path.read_bytes() == BODY
+        (_, _, first), (_, _, followed) = server.requests[-1], elsewhere.requests[-1]
+    assert first["Authorization"] == f"Bearer {server.token}"  # the trusted host got it
+    assert "Authorization" not in followed  # the host it redirected to did not

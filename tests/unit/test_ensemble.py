@@ -21,6 +21,7 @@ from massmove.model.train import (
     TrainSettings,
     crop_patches,
     false_positive_scores,
+    false_positive_spots,
     predict_patches,
     train_member,
 )
@@ -166,6 +167,36 @@ def test_crops_keep_positive_patches_positive_only_when_placed_on_labels():
     # same generator seed, same windows
     _, y_again, _ = crop_patches(*tensors, crop_px, torch.Generator().manual_seed(3), on_labels=True)
     assert torch.equal(y, y_again)
+
+
+def test_crops_of_hard_negatives_hold_the_spot_they_were_chosen_for():
+    size, crop_px = 128, 64
+    n = 200
+    labels = np.zeros((n, size, size), dtype=np.uint8)
+    spot = np.zeros((n, size, size), dtype=np.float32)
+    focus = np.full((n, 2), -1, dtype=np.int64)
+    focus[:100] = [120, 5]  # a hard spot in a corner of the first half
+    spot[:100, 120, 5] = 1.0
+    inputs = np.stack([spot, spot, np.ones_like(spot)], axis=1)
+    tensors = [torch.from_numpy(a) for a in (inputs, labels, np.ones_like(labels, dtype=bool))]
+    x, _, _ = crop_patches(
+        *tensors, crop_px, torch.Generator().manual_seed(5), on_labels=True, focus=torch.from_numpy(focus)
+    )
+    held = x[:, 0].sum(dim=(1, 2))
+    assert bool((held[:100] == 1).all())
+    # without the focus a uniform window holds a corner pixel about 1 time in 64
+    x_uniform, _, _ = crop_patches(*tensors, crop_px, torch.Generator().manual_seed(5), on_labels=True)
+    assert int((x_uniform[:100, 0].sum(dim=(1, 2)) == 1).sum()) < 10
+
+
+def test_the_mined_crop_is_placed_on_the_surest_false_alarm():
+    likelihood = np.zeros((2, 8, 8), np.float32)
+    labels = np.zeros((2, 8, 8), np.uint8)
+    valid = np.ones((2, 8, 8), bool)
+    likelihood[0, 6, 1] = 0.8
+    likelihood[1, 2, 3], labels[1, 2, 3] = 0.99, 1  # a labelled pixel is no false alarm
+    likelihood[1, 5, 7] = 0.7
+    assert false_positive_spots(likelihood, labels, valid).tolist() == [[6, 1], [5, 7]]
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from massmove.errors import ConfigError, ProcessingError
-from massmove.hyp3.jobs import hyp3_client, job_requests, submit_or_reuse, wait_for
+from massmove.asf.credentials import credentials_allowed
+from massmove.errors import ConfigError, InputError, ProcessingError
+from massmove.hyp3.jobs import (
+    download_product,
+    extract_product,
+    hyp3_client,
+    job_requests,
+    submit_or_reuse,
+    wait_for,
+)
 from tests.hyp3_standin import HyP3StandIn
 
 SETTINGS = {"job_type": "INSAR_GAMMA", "name": "massmove"}
@@ -47,7 +55,7 @@ def standin(monkeypatch):
     monkeypatch.setenv("EARTHDATA_TOKEN", "t")
     with HyP3StandIn(never_done, "t") as api:
         (request,) = job_requests(SETTINGS, "A088_20180726_20180807", REFERENCE, SECONDARY, 12.5)
-        yield api, hyp3_client(api.url), request
+        yield api, hyp3_client(api.url, [api.url]), request
 
 
 def test_an_earlier_job_of_the_same_request_is_reused_not_paid_twice(standin):
@@ -73,3 +81,47 @@ def test_a_job_still_running_after_the_timeout_stops_with_advice(standin):
     api.advance = lambda job_id, base: dict(api.jobs[job_id])  # never moves on
     with pytest.raises(ProcessingError, match="not done after 0.05 s; run again to keep waiting"):
         wait_for(client, job, timeout_s=0.05, poll_s=0.01)
+
+
+def test_an_api_url_outside_the_allow_list_gets_no_credentials(monkeypatch):
+    monkeypatch.setenv("EARTHDATA_TOKEN", "t")
+    with HyP3StandIn(never_done, "t") as api:
+        with pytest.raises(ConfigError) as refused:
+            hyp3_client(api.url)
+        assert api.requests == []
+    message = str(refused.value)
+    assert "hyp3.api_url" in message and "download.credential_hosts" in message and "\n" not in message
+    # https to ASF's API is trusted without a key; its look-alikes are not
+    assert credentials_allowed("https://hyp3-api.asf.alaska.edu/jobs")
+    assert not credentials_allowed("https://hyp3-api.asf.alaska.edu.example.org/jobs")
+    assert not credentials_allowed("http://hyp3-api.asf.alaska.edu/jobs")
+
+
+class FinishedJob:
+    """What ``download_product`` reads of a finished hyp3_sdk job."""
+
+    def __init__(self, filename: str, url: str) -> None:
+        self.job_id, self.files = "job-1", [{"filename": filename, "url": url, "size": 3}]
+
+
+@pytest.mark.parametrize("filename", ["../x.zip", "/tmp/evil.zip", "sub/x.zip", ".hidden.zip", "x.tif"])
+def test_a_product_name_from_the_api_never_leaves_its_folder(tmp_path, filename):
+    target = tmp_path / "products"
+    with pytest.raises(InputError, match="HyP3 job job-1") as refused:
+        download_product(
+            FinishedJob(filename, "http://127.0.0.1:9/x"), target, retries=0, backoff_s=0, timeout_s=1
+        )
+    assert "\n" not in str(refused.value)
+    assert not any(p.is_file() for p in tmp_path.rglob("*"))
+
+
+def test_a_zip_member_that_would_unpack_outside_its_folder_is_refused(tmp_path):
+    import zipfile
+
+    archive = tmp_path / "product.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("S1AA_x/S1AA_x_wrapped_phase.tif", b"tif")
+        zipped.writestr("../escaped.txt", b"x")
+    with pytest.raises(InputError, match=r"member '\.\./escaped\.txt' would unpack outside its folder"):
+        extract_product(archive, tmp_path / "out")
+    assert not (tmp_path / "escaped.txt").exists() and not (tmp_path / "out").exists()

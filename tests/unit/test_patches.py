@@ -14,6 +14,7 @@ from massmove.model.patches import (
     HardnessRule,
     assign_folds,
     fold_split,
+    hard_spot,
     hardness_score,
     patch_origins,
     product_patches,
@@ -136,3 +137,33 @@ def test_folds_by_area_never_share_ground_between_training_and_validation():
                 r, c = origins[i]
                 seen[r : r + 128, c : c + 128] |= 2
             assert not (seen == 3).any()
+
+
+def test_folds_are_balanced_by_training_patches_where_patterns_cluster():
+    # the demo's 800 px grid: 9 blocks of 256 px, most patches in two blocks (clustered patterns)
+    rng = np.random.default_rng(0)
+    centres = [(128, 128)] * 60 + [(384, 640)] * 50 + [(640, 384)] * 10
+    centres += [tuple(rng.integers(0, 800, 2)) for _ in range(80)]
+    origins = np.clip(np.array(centres) - 64, 0, 800 - 128)
+    areas = np.zeros(len(origins), dtype=np.int64)
+    folds = assign_folds(areas, origins, patch_px=128, block_px=256, n_folds=5, seed=1)
+    counts = np.bincount(folds, minlength=5)
+    block_counts = np.bincount(((origins + 64) // 256 @ [4, 1]).astype(int))
+    heaviest, second = np.sort(block_counts)[::-1][:2]
+    # the two heavy blocks are folds of their own; the other seven blocks are dealt over the
+    # other three folds within one block's weight of each other
+    assert sorted(counts)[-2:] == sorted([heaviest, second])
+    light = np.sort(counts)[:3]
+    assert light.max() - light.min() <= np.sort(block_counts)[::-1][2]
+    assert (1 - counts / len(folds)).min() == 1 - heaviest / len(folds)
+
+
+def test_the_hard_spot_is_the_pixel_of_the_largest_fringe_rate_excess():
+    rows, cols = np.indices((128, 128))
+    bump = 6.0 * np.exp(-((rows - 100) ** 2 + (cols - 20) ** 2) / 60.0)
+    score, (row, col) = hard_spot(
+        np.angle(np.exp(1j * bump)), np.ones((128, 128)), np.ones((128, 128), bool), RULE
+    )
+    assert score > 0.3 and abs(row - 100) <= 6 and abs(col - 20) <= 6
+    calm, spot = hard_spot(np.zeros((128, 128)), np.zeros((128, 128)), np.ones((128, 128), bool), RULE)
+    assert calm == 0.0 and spot == (-1, -1)

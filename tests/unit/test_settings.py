@@ -52,7 +52,7 @@ def test_the_stage_table_names_functions_that_exist():
     rows = re.findall(
         r"^(\w[\w ()]*?)\s{2,}(\w+_stage)\s+(stages\.\w+)$", massmove.stages.__doc__, flags=re.M
     )
-    assert len(rows) == 29
+    assert len(rows) == 30
     for _, function, module in rows:
         assert callable(getattr(importlib.import_module(f"massmove.{module}"), function)), function
 
@@ -98,3 +98,54 @@ def test_the_digest_follows_the_declared_keys_only(default_config):
         "stage": "evaluation",
         "values": {"evaluation": {"iou_threshold": default_config["evaluation"]["iou_threshold"]}},
     }
+
+
+def test_label_dense_training_scenes_multiply_landslides_and_rock_glaciers_only(default_config):
+    from massmove.stages.model import training_scene_config
+
+    config = resolve_config({"train": {"movement_density_factor": 4.0}})
+    training = StageSettings.from_config("training_scene", config)
+    dense = training_scene_config(training, 7, training["train"]["movement_density_factor"])
+    synthetic = default_config["synthetic"]
+    assert dense["synthetic"]["seed"] == 7
+    assert (
+        dense["synthetic"]["landslides"]["density_per_km2"] == 4 * synthetic["landslides"]["density_per_km2"]
+    )
+    assert (
+        dense["synthetic"]["rock_glaciers"]["density_per_km2"]
+        == 4 * synthetic["rock_glaciers"]["density_per_km2"]
+    )
+    assert dense["synthetic"]["slope_deformations"] == synthetic["slope_deformations"]
+    # the calibration scene's stage does not read the factor: its scenes keep the published densities
+    calibration = StageSettings.from_config("calibration_scene", config)
+    with pytest.raises(ConfigError, match="stage 'calibration_scene'"):
+        calibration["train"]["movement_density_factor"]
+    plain = training_scene_config(calibration, 7)
+    assert plain["synthetic"]["landslides"] == synthetic["landslides"]
+
+
+def test_every_rule_takes_the_files_its_stage_reads_through_the_config_as_inputs():
+    """An AOI file, a user DEM or orbit directory, a replayed search: a rule whose stage reads
+    one takes it as an input (``config_files_of``), so an edited file reruns that rule."""
+    from massmove.settings import config_named_files, stage_keys
+
+    config = resolve_config(
+        {
+            "aoi": "aoi.geojson",
+            "dem": {"path": "dem.tif"},
+            "orbits": {"path": "orbits.EOF"},
+            "search": {"response": "response.json", "burst_response": ["bursts.json"]},
+        }
+    )
+    rules = REPO / "workflow" / "rules"
+    blocks = re.split(
+        r"(?m)^(?=(?:rule|checkpoint) \w+:)", "".join(p.read_text() for p in sorted(rules.glob("*.smk")))
+    )
+    reading = {}
+    for block in blocks:
+        if match := re.search(r'settings=settings_of\("([\w:]+)"\)', block):
+            stage = match.group(1)
+            if config_named_files(select(config, stage_keys(stage))):
+                reading[stage] = f'named=config_files_of("{stage}")' in block
+    assert {"search", "dem", "orbit", "import_interferogram", "provenance"} <= set(reading)
+    assert all(reading.values()), [stage for stage, ok in reading.items() if not ok]

@@ -8,7 +8,7 @@ import pandas as pd
 from massmove.config import primary_detector, resolve_config
 from massmove.errors import MassmoveError
 from massmove.pairs import synthetic_pairs
-from massmove.settings import stage_params
+from massmove.settings import config_named_files, select, stage_keys, stage_params
 
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -88,6 +88,13 @@ def settings_of(stage):
     (massmove.settings.STAGE_KEYS); a changed key reruns exactly the jobs that read it.
     """
     return stage_params(config, stage)
+
+
+def config_files_of(stage):
+    """Files the config keys of a stage name (an AOI file, a user DEM or orbit directory, a
+    replayed search): inputs of its rule, so that an edited file reruns the jobs that read it.
+    """
+    return config_named_files(select(config, stage_keys(stage)))
 
 
 def detector_of(wildcards):
@@ -280,12 +287,12 @@ def get_training_scenes(wildcards):
 
 
 def get_calibration_scenes(wildcards):
-    """Synthetic calibration scenes (source synthetic only): made by the training_scene rule on
-    ground neither the members nor the run's evaluation see."""
+    """Synthetic calibration scenes (source synthetic only): made by the calibration_scene rule
+    on ground neither the members nor the run's evaluation see."""
     if config["source"] != "synthetic":
         return []
     return expand(
-        "resources/training/seed{seed}",
+        "resources/calibration/seed{seed}",
         seed=config["train"]["calibration"]["synthetic_seeds"],
     )
 

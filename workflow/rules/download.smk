@@ -72,6 +72,7 @@ else:
 
 rule orbit:
     input:
+        named=config_files_of("orbit"),
         scenes="results/scenes.csv",
     output:
         orbit="resources/orbits/{scene}.EOF",
@@ -94,6 +95,8 @@ rule orbit:
 
 
 rule dem:
+    input:
+        named=config_files_of("dem"),
     output:
         dem="resources/dem/aoi_dem.tif",
         tiles=directory("resources/dem/tiles"),

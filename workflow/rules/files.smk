@@ -24,6 +24,7 @@ rule files_pairs:
 
 rule import_interferogram:
     input:
+        named=config_files_of("import_interferogram"),
         files=get_file_inputs,
     output:
         product="results/interferograms/{pair}.tif",

@@ -33,6 +33,7 @@ rule hyp3_product:
 
 rule interferogram:
     input:
+        named=config_files_of("hyp3_interferogram"),
         pairs="results/pairs.csv",
         products="resources/hyp3/{pair}",
         record="results/hyp3/{pair}.json",

@@ -20,6 +20,27 @@ rule training_scene:
         "../scripts/training_scene.py"
 
 
+# calibration scenes keep the published densities (the threshold is calibrated at the real
+# prevalence of patterns), whatever train.movement_density_factor makes of training scenes
+rule calibration_scene:
+    output:
+        scene=directory("resources/calibration/seed{seed}"),
+    log:
+        "logs/calibration_scene/seed{seed}.log",
+    benchmark:
+        "results/benchmarks/calibration_scene/seed{seed}.tsv"
+    conda:
+        "../../envs/core.yaml"
+    threads: 1
+    resources:
+        mem_mb=6000,
+        runtime=30,
+    params:
+        settings=settings_of("calibration_scene"),
+    script:
+        "../scripts/calibration_scene.py"
+
+
 rule train:
     input:
         scenes=get_training_scenes,

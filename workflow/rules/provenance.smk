@@ -3,6 +3,7 @@
 
 rule provenance:
     input:
+        named=config_files_of("provenance"),
         products=get_final_outputs,
     output:
         provenance="results/provenance.json",

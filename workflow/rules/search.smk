@@ -2,6 +2,8 @@
 
 
 checkpoint search:
+    input:
+        named=config_files_of("search"),
     output:
         raw=directory("results/search"),
         scenes="results/scenes.csv",

@@ -3,6 +3,7 @@
 
 rule snap_graph:
     input:
+        named=config_files_of("snap_graph"),
         pairs="results/pairs.csv",
         reference=lambda wc: get_pair_slices(wc, "reference"),
         secondary=lambda wc: get_pair_slices(wc, "secondary"),
@@ -29,6 +30,7 @@ rule snap_graph:
 
 rule interferogram:
     input:
+        named=config_files_of("snap_interferogram"),
         pairs="results/pairs.csv",
         graph="results/snap/{pair}/graph.xml",
         reference=lambda wc: get_pair_slices(wc, "reference"),

@@ -21,6 +21,7 @@ from typing import Any
 
 from massmove.errors import InputError, ProcessingError
 from massmove.io.atomic import atomic_path
+from massmove.io.names import BURST_GRANULE, checked_name
 
 log = logging.getLogger(__name__)
 MANIFEST = "bursts.json"
@@ -46,7 +47,7 @@ def download_scene_bursts(
     partial.mkdir(parents=True, exist_ok=True)
     listed = []
     for row in rows:
-        granule = str(row["granule"])
+        granule = checked_name(row["granule"], f"{directory.name}: burst", BURST_GRANULE)
         tiff, xml = f"{granule}.tiff", f"{granule}.xml"
         options = {"session": session, "retries": retries, "backoff_s": backoff_s, "timeout_s": timeout_s}
         download_verified(

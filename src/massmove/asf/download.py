@@ -12,12 +12,14 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from tqdm import tqdm
 
+from massmove.asf.credentials import EarthdataAuth, strip_untrusted_auth
 from massmove.errors import MassmoveError
 from massmove.io.digest import file_hexdigest
 
@@ -49,17 +51,24 @@ def public_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
-def earthdata_session() -> requests.Session:
-    """An HTTP session authenticated from the environment, else from ``~/.netrc``."""
+def earthdata_session(extra_hosts: Sequence[str] = ()) -> requests.Session:
+    """An HTTP session authenticated from the environment, else from ``~/.netrc``; credentials
+    go only where :func:`massmove.asf.credentials.credentials_allowed` (https to NASA's login
+    and ASF, or the hosts of ``download.credential_hosts``), redirects included."""
     from asf_search import ASFSession
 
-    session = ASFSession()
-    token = os.environ.get("EARTHDATA_TOKEN")
-    user, password = os.environ.get("EARTHDATA_USERNAME"), os.environ.get("EARTHDATA_PASSWORD")
-    if token:
-        session.headers["Authorization"] = f"Bearer {token}"
-    elif user and password:
-        session.auth = (user, password)
+    class GuardedSession(ASFSession):  # type: ignore[misc]
+        def rebuild_auth(self, prepared: requests.PreparedRequest, response: requests.Response) -> None:
+            super().rebuild_auth(prepared, response)
+            strip_untrusted_auth(prepared, extra_hosts)
+
+    session = GuardedSession()
+    session.auth = EarthdataAuth(
+        token=os.environ.get("EARTHDATA_TOKEN"),
+        username=os.environ.get("EARTHDATA_USERNAME"),
+        password=os.environ.get("EARTHDATA_PASSWORD"),
+        extra_hosts=extra_hosts,
+    )
     return session
 
 

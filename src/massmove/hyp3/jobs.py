@@ -15,7 +15,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from massmove.errors import ConfigError, CorruptInputError, ProcessingError
+from massmove.errors import ConfigError, CorruptInputError, InputError, ProcessingError
+from massmove.io.names import checked_name
 
 log = logging.getLogger(__name__)
 
@@ -138,16 +139,20 @@ def same_request(job: Mapping[str, Any], request: Mapping[str, Any]) -> bool:
     return all(given.get(key) == value for key, value in request["job_parameters"].items())
 
 
-def hyp3_client(api_url: str) -> Any:
+def hyp3_client(api_url: str, extra_hosts: Sequence[str] = ()) -> Any:
     """A ``hyp3_sdk.HyP3`` client: EARTHDATA_TOKEN, else EARTHDATA_USERNAME and
-    EARTHDATA_PASSWORD, else ``~/.netrc`` (as for downloads; nothing is written anywhere)."""
+    EARTHDATA_PASSWORD, else ``~/.netrc`` (as for downloads; nothing is written anywhere).
+    Credentials go only to an API the allow-list trusts (https to ASF, or a host of
+    ``download.credential_hosts``): another ``hyp3.api_url`` is refused before any request."""
     from hyp3_sdk import HyP3
     from hyp3_sdk.exceptions import AuthenticationError
 
+    from massmove.asf.credentials import require_trusted
     from massmove.asf.download import CREDENTIALS_HELP, CredentialsError
 
     token = os.environ.get("EARTHDATA_TOKEN")
     user, password = os.environ.get("EARTHDATA_USERNAME"), os.environ.get("EARTHDATA_PASSWORD")
+    require_trusted(api_url, extra_hosts, "config key 'hyp3.api_url'")
     try:
         if token:
             return HyP3(api_url, token=token)
@@ -224,7 +229,10 @@ def download_product(
     from massmove.asf.download import download_verified
 
     entry = job.files[0]
-    path = Path(directory) / entry["filename"]
+    name = checked_name(entry["filename"], f"HyP3 job {job.job_id}")
+    if not name.endswith(".zip"):
+        raise InputError(f"HyP3 job {job.job_id}: product {name!r} is not a .zip; refused")
+    path = Path(directory) / name
     download_verified(
         entry["url"],
         path,
@@ -248,7 +256,6 @@ def download_product(
 
 def extract_product(zip_path: str | Path, directory: str | Path) -> Path:
     """Unzip a HyP3 product into ``directory``; return the path of its wrapped phase GeoTIFF."""
-    from massmove.errors import InputError
     from massmove.files.layouts import HYP3_PHASE_SUFFIX
 
     with zipfile.ZipFile(zip_path) as archive:

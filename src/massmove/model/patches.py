@@ -36,6 +36,14 @@ class PatchSet:
     origins: NDArray[np.int64]  # (n, 2) row, col of the top-left pixel on the area's grid
     kinds: NDArray[np.int64]  # index into KINDS
     sources: list[str]  # product path of each patch
+    # (n, 2) row, col inside the patch of the spot a crop must hold: a hard negative's strongest
+    # fringe-rate excess, a mined tile's surest false alarm; -1 where none (positives are cropped
+    # on their labels, random negatives anywhere)
+    focus: NDArray[np.int64] = dataclasses.field(default_factory=lambda: np.zeros((0, 2), np.int64))
+
+    def __post_init__(self) -> None:
+        if len(self.focus) != len(self.labels):
+            self.focus = np.full((len(self.labels), 2), -1, dtype=np.int64)
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -50,12 +58,14 @@ class PatchSet:
             self.origins[index],
             self.kinds[index],
             [self.sources[i] for i in index],
+            self.focus[index],
         )
 
     def digest(self) -> str:
         """sha256 of inputs, labels and positions (identifies the training data)."""
         sha = hashlib.sha256()
-        for array in (self.inputs, self.labels, self.valid, self.area_ids, self.origins, self.kinds):
+        arrays = (self.inputs, self.labels, self.valid, self.area_ids, self.origins, self.kinds, self.focus)
+        for array in arrays:
             sha.update(np.ascontiguousarray(array).tobytes())
         return sha.hexdigest()
 
@@ -101,14 +111,23 @@ def hardness_score(
     Decorrelated ground (forest, layover, shadow) scores 0: the coherence channel alone
     rejects it, so it teaches nothing.
     """
+    return hard_spot(patch_phase, patch_coherence, valid, rule)[0]
+
+
+def hard_spot(
+    patch_phase: NDArray, patch_coherence: NDArray, valid: NDArray, rule: HardnessRule
+) -> tuple[float, tuple[int, int]]:
+    """Hard-negative score of one patch (:func:`hardness_score`) and where it is hardest: the
+    readable pixel of the largest fringe-rate excess, (-1, -1) when the patch scores 0."""
     phasor = np.exp(1j * np.nan_to_num(np.asarray(patch_phase, dtype=np.float64)))
     coherence = np.nan_to_num(np.asarray(patch_coherence, dtype=np.float64))
     excess, readable = fringe_excess(
         phasor, coherence, valid, window_px=rule.window_px, min_coherence=rule.min_coherence
     )
     if readable.mean() < rule.min_readable_share:
-        return 0.0
-    return float(np.percentile(excess[readable], 99))
+        return 0.0, (-1, -1)
+    row, col = np.unravel_index(int(np.argmax(np.where(readable, excess, -np.inf))), excess.shape)
+    return float(np.percentile(excess[readable], 99)), (int(row), int(col))
 
 
 @dataclasses.dataclass
@@ -120,6 +139,7 @@ class ProductPatches:
     valid: NDArray[np.bool_]
     origins: NDArray[np.int64]
     hardness: NDArray[np.float64]
+    hard_spots: NDArray[np.int64]  # (n, 2) row, col of each patch's hardest pixel, -1 if none
 
 
 def product_patches(
@@ -151,15 +171,14 @@ def product_patches(
     windows = [(slice(r, r + patch_px), slice(c, c + patch_px)) for r, c in origins]
     keep = np.array([valid[w].mean() >= min_valid_fraction for w in windows], dtype=bool)
     kept = [w for w, k in zip(windows, keep, strict=True) if k]
-    score = np.array(
-        [hardness_score(bands["wrapped_phase"][w], bands["coherence"][w], valid[w], hardness) for w in kept]
-    )
+    spots = [hard_spot(bands["wrapped_phase"][w], bands["coherence"][w], valid[w], hardness) for w in kept]
     return ProductPatches(
         np.stack([stack[(slice(None), *w)] for w in kept]),
         np.stack([label[w] for w in kept]).astype(np.uint8),
         np.stack([trained[w] for w in kept]),
         origins[keep],
-        score,
+        np.array([score for score, _ in spots], dtype=np.float64),
+        np.array([spot for _, spot in spots], dtype=np.int64).reshape(-1, 2),
     )
 
 
@@ -201,18 +220,38 @@ def assign_folds(
     block_px: int,
     n_folds: int,
     seed: int,
+    weights: NDArray[np.float64] | None = None,
 ) -> NDArray[np.int64]:
-    """Fold of each patch: the ground block of its centre, blocks shuffled into folds by seed.
+    """Fold of each patch: the ground block of its centre; blocks dealt to folds so that the
+    folds hold about the same weight of patches.
 
     Patches of the same area (all pairs of one scene share the ground) and block share a fold.
+    Blocks are taken in a seeded random order, heaviest first (``weights`` per patch, 1 each by
+    default), each to the fold with the least weight so far (ties: the lowest fold): a few
+    heavy blocks no longer leave one member with half the training data of another.
+
+    Examples
+    --------
+    >>> origins = np.array([[0, 0]] * 6 + [[0, 256]] * 2 + [[256, 0]] * 2 + [[256, 256]] * 2)
+    >>> folds = assign_folds(np.zeros(12, np.int64), origins, patch_px=128, block_px=256, n_folds=2, seed=1)
+    >>> sorted(np.bincount(folds).tolist())
+    [6, 6]
     """
     centre = origins + patch_px // 2
     blocks = np.column_stack([area_ids, centre // block_px])
     unique, inverse = np.unique(blocks, axis=0, return_inverse=True)
-    order = np.random.default_rng(seed).permutation(len(unique))
+    inverse = inverse.ravel()
+    weight = np.ones(len(area_ids)) if weights is None else np.asarray(weights, dtype=np.float64)
+    block_weight = np.bincount(inverse, weights=weight, minlength=len(unique))
+    shuffled = np.random.default_rng(seed).permutation(len(unique))
+    order = shuffled[np.argsort(-block_weight[shuffled], kind="stable")]
     fold_of_block = np.empty(len(unique), dtype=np.int64)
-    fold_of_block[order] = np.arange(len(unique)) % n_folds
-    return fold_of_block[inverse.ravel()]
+    load = np.zeros(n_folds)
+    for block in order:
+        fold = int(np.argmin(load))
+        fold_of_block[block] = fold
+        load[fold] += block_weight[block]
+    return fold_of_block[inverse]
 
 
 def fold_split(
@@ -303,7 +342,12 @@ def build_patch_set(
         tile = tile_indices(patches.origins, rule.patch_px)
         tile_kinds = np.where(patches.labels[tile].any(axis=(1, 2)), 0, 1)
         area_id = areas.index(source.area)
-        for collected, chosen, chosen_kinds in ((sampled, index, kinds), (tiles, tile, tile_kinds)):
+        # a hard negative's crop holds its hardest spot; other patches have none
+        focus = np.where((kinds == KINDS.index("hard_negative"))[:, None], patches.hard_spots[index], -1)
+        for collected, chosen, chosen_kinds, chosen_focus in (
+            (sampled, index, kinds, focus),
+            (tiles, tile, tile_kinds, np.full((len(tile), 2), -1)),
+        ):
             collected.append(
                 PatchSet(
                     patches.inputs[chosen],
@@ -313,6 +357,7 @@ def build_patch_set(
                     patches.origins[chosen],
                     np.asarray(chosen_kinds, dtype=np.int64),
                     [str(source.product)] * len(chosen),
+                    np.asarray(chosen_focus, dtype=np.int64),
                 )
             )
     if not sampled or not any(len(p) for p in sampled):
@@ -330,4 +375,5 @@ def concatenate(parts: Sequence[PatchSet]) -> PatchSet:
         np.concatenate([p.origins for p in parts]),
         np.concatenate([p.kinds for p in parts]),
         [name for p in parts for name in p.sources],
+        np.concatenate([p.focus for p in parts]),
     )

@@ -26,9 +26,6 @@ from massmove.scores import format_score, pixel_counts, pixel_scores
 
 log = logging.getLogger(__name__)
 
-#: seed of the fixed validation windows (independent of the training stream)
-VALIDATION_WINDOW_SEED = 20180801
-
 
 @dataclasses.dataclass(frozen=True)
 class TrainSettings:
@@ -90,14 +87,17 @@ def crop_patches(
     generator: torch.Generator,
     *,
     on_labels: bool,
+    focus: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """One random square window of ``crop_px`` per patch (the network is fully convolutional).
 
     With ``on_labels`` the window of a patch holding labelled pixels is placed so that it
     holds one of them (drawn at random, at a random place in the window): a positive patch
-    stays positive. Other patches get a uniformly random window. Returns the cropped
-    ``inputs`` (n, c, crop, crop), ``labels`` and ``valid`` (n, crop, crop); deterministic for
-    the generator's state.
+    stays positive; the window of a patch with a ``focus`` pixel (row, col; -1 for none: a hard
+    negative's hardest spot, a mined tile's surest false alarm) holds that pixel, so that the
+    clutter it was chosen for is trained on. Other patches get a uniformly random window.
+    Returns the cropped ``inputs`` (n, c, crop, crop), ``labels`` and ``valid`` (n, crop,
+    crop); deterministic for the generator's state.
     """
     size = inputs.shape[-1]
     if crop_px >= size:
@@ -111,6 +111,8 @@ def crop_patches(
         if labelled is not None and len(labelled):
             pixel = labelled[int(torch.randint(0, len(labelled), (1,), generator=generator))]
             r, c = (_window_holding(int(p), crop_px, size, generator) for p in pixel)
+        elif on_labels and focus is not None and int(focus[i, 0]) >= 0:
+            r, c = (_window_holding(int(p), crop_px, size, generator) for p in focus[i])
         window = (slice(r, r + crop_px), slice(c, c + crop_px))
         for stack, tensor in zip(out, (inputs, labels, valid), strict=True):
             stack.append(tensor[i][(..., *window)])
@@ -159,21 +161,14 @@ class Fit:
     ) -> None:
         self.network = network
         self.patches = patches
-        # validation windows: fixed crops of the validation patches at the training crop size,
-        # placed as training places them (on a labelled pixel of a positive patch); whole 128 px
-        # patches would cost about five times as much per epoch on a CPU
-        inputs, labels, valid = (
-            torch.from_numpy(a[validation_index]) for a in (patches.inputs, patches.labels, patches.valid)
+        # validation on whole patches, negatives and hard negatives included: a false alarm
+        # anywhere in a patch enlarges the union of the IoU the kept epoch is chosen by (a crop
+        # placed on the labels would hide most of the clutter)
+        self.validation: tuple[NDArray[np.float32], NDArray[np.uint8], NDArray[np.bool_]] = (
+            np.ascontiguousarray(patches.inputs[validation_index]),
+            np.ascontiguousarray(patches.labels[validation_index]),
+            np.ascontiguousarray(patches.valid[validation_index]),
         )
-        windows = crop_patches(
-            inputs,
-            labels,
-            valid,
-            settings.crop_px,
-            torch.Generator().manual_seed(VALIDATION_WINDOW_SEED),
-            on_labels=settings.crop_on_labels,
-        )
-        self.validation = tuple(t.numpy() for t in windows)
         self.channels = channels
         self.settings = settings
         self.generator = generator
@@ -197,18 +192,24 @@ class Fit:
         inputs = torch.from_numpy(self.patches.inputs)
         labels = torch.from_numpy(self.patches.labels)
         valid = torch.from_numpy(self.patches.valid)
+        focus = torch.from_numpy(self.patches.focus)
         for epoch in range(1, epochs + 1):
             self.network.train()
             order = torch.from_numpy(train_index)[torch.randperm(len(train_index), generator=self.generator)]
             total, count = 0.0, 0
             for step in range(steps_per_epoch):
                 batch = order[step * settings.batch_size : (step + 1) * settings.batch_size]
-                x, y, v = augment_batch(
-                    inputs[batch], labels[batch], valid[batch], self.channels, self.generator
-                )
+                # cropped first (the focus pixels are in the patch's own frame), then augmented
                 x, y, v = crop_patches(
-                    x, y, v, settings.crop_px, self.generator, on_labels=settings.crop_on_labels
+                    inputs[batch],
+                    labels[batch],
+                    valid[batch],
+                    settings.crop_px,
+                    self.generator,
+                    on_labels=settings.crop_on_labels,
+                    focus=focus[batch],
                 )
+                x, y, v = augment_batch(x, y, v, self.channels, self.generator)
                 x, y, v = x.to(self.device), y.to(self.device), v.to(self.device)
                 optimiser.zero_grad(set_to_none=True)
                 with autocast(self.device, self.dtype):
@@ -272,6 +273,16 @@ def false_positive_scores(
     return np.where(background, likelihood, 0.0).max(axis=(1, 2), initial=0.0).astype(np.float64)
 
 
+def false_positive_spots(
+    likelihood: NDArray[np.float32], labels: NDArray[np.uint8], valid: NDArray[np.bool_]
+) -> NDArray[np.int64]:
+    """Per patch, the row and column of its surest false alarm (the highest likelihood on a
+    valid unlabelled pixel): where a mined tile's crop is placed."""
+    background = np.where(valid & (labels == 0), likelihood, -1.0).reshape(len(likelihood), -1)
+    rows, cols = np.unravel_index(background.argmax(axis=1), likelihood.shape[1:])
+    return np.column_stack([rows, cols]).astype(np.int64)
+
+
 def train_member(
     patches: PatchSet,
     tiles: PatchSet,
@@ -292,8 +303,10 @@ def train_member(
     2. one round of mining its own false positives: the member predicts the unlabelled
        ``candidate_tiles`` of its training ground, and the ``mining_share`` x positives tiles
        it is surest of a pattern on (likelihood >= 0.5) join its training set as hard
-       negatives for ``mining_epochs`` more passes (a lower one-cycle peak);
-    3. the weights of the best validated epoch are kept (not merely the last);
+       negatives for ``mining_epochs`` more passes (a lower one-cycle peak), each cropped on
+       its surest false alarm;
+    3. the weights of the best validated epoch (pixel IoU on whole validation patches, false
+       alarms included) are kept, not merely the last;
     4. the kept member predicts ``oof_tiles`` (its validation ground, never trained on): the
        out-of-fold likelihood the ensemble's threshold is calibrated on.
 
@@ -322,13 +335,12 @@ def train_member(
     n_positive = int((patches.kinds[train_index] == 0).sum())
     n_mine = int(round(settings.mining_share * n_positive))
     if settings.mining_epochs > 0 and n_mine > 0 and len(candidate_tiles):
-        scores = false_positive_scores(
-            fit.predict(tiles.inputs[candidate_tiles]),
-            tiles.labels[candidate_tiles],
-            tiles.valid[candidate_tiles],
-        )
+        candidates = (tiles.labels[candidate_tiles], tiles.valid[candidate_tiles])
+        likelihood = fit.predict(tiles.inputs[candidate_tiles])
+        scores = false_positive_scores(likelihood, *candidates)
         order = np.argsort(-scores, kind="stable")[:n_mine]
-        mined = candidate_tiles[order[scores[order] >= 0.5]]
+        chosen = order[scores[order] >= 0.5]
+        mined = candidate_tiles[chosen]
         log.info(
             "mined %d of %d candidate tiles as hard negatives (false positives)",
             len(mined),
@@ -337,6 +349,7 @@ def train_member(
         if len(mined):
             extra = tiles.subset(mined)
             extra.kinds[:] = KINDS.index("mined")
+            extra.focus = false_positive_spots(likelihood[chosen], extra.labels, extra.valid)
             fit.patches = concatenate([patches, extra])
             enlarged = np.concatenate([train_index, len(patches) + np.arange(len(mined))])
             fit.phase(enlarged, settings.mining_epochs, settings.learning_rate / 3, "mining")
@@ -355,7 +368,7 @@ def train_member(
         "validation": {
             **{k.removeprefix("validation_"): v for k, v in kept.items() if k.startswith("validation_")},
             "patches": int(len(validation_index)),
-            "window_px": int(min(settings.crop_px, patches.inputs.shape[-1])),
+            "window_px": int(patches.inputs.shape[-1]),
         },
         "training_patches": int(len(train_index)),
         "mined_tiles": int(len(mined)),

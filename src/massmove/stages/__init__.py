@@ -24,6 +24,7 @@ interferogram (hyp3)      hyp3_interferogram_stage                       stages.
 files_pairs               files_pairs_stage                              stages.files
 import_interferogram      import_interferogram_stage                     stages.files
 training_scene            training_scene_stage                           stages.model
+calibration_scene         training_scene_stage                           stages.model
 train                     train_stage                                    stages.model
 segment (both detectors)  segment_stage                                  stages.model
 calibrate                 calibrate_stage                                stages.model

@@ -63,7 +63,7 @@ def hyp3_product_stage(
     reference, secondary = pass_granules(pairs_csv, search_dir, pair_id, settings["job_type"])
     requests = job_requests(settings, pair_id, reference, secondary, config["posting_m"])
     with api_errors(settings["api_url"]):
-        client = hyp3_client(settings["api_url"])
+        client = hyp3_client(settings["api_url"], config["download"]["credential_hosts"])
         jobs = [submit_or_reuse(client, request) for request in requests]
     Path(product_dir).mkdir(parents=True, exist_ok=True)
     records = []

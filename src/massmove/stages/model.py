@@ -30,31 +30,48 @@ from massmove.settings import StageSettings
 log = logging.getLogger(__name__)
 
 
-def training_scene_config(config: StageSettings, seed: int) -> StageSettings:
-    """The config of a synthetic training scene: the detection scene's, with another ground seed."""
+#: kinds whose density train.movement_density_factor multiplies in label-dense training scenes
+DENSER_KINDS = ("landslides", "rock_glaciers")
+
+
+def training_scene_config(
+    config: StageSettings, seed: int, movement_density_factor: float = 1.0
+) -> StageSettings:
+    """The config of a synthetic training or calibration scene: the detection scene's, with
+    another ground seed and, for label-dense training scenes, ``movement_density_factor`` times
+    the density of :data:`DENSER_KINDS`."""
     if seed == config["synthetic"]["seed"]:
         raise ConfigError(
             f"config key 'train.synthetic_seeds': {seed} is the detection scene's synthetic.seed; "
             "training scenes must show other ground"
         )
-    return config.with_values({"synthetic": {"seed": seed}})
+    synthetic: dict[str, object] = {"seed": seed}
+    if movement_density_factor != 1.0:
+        for kind in DENSER_KINDS:
+            density = config["synthetic"][kind]["density_per_km2"]
+            synthetic[kind] = {"density_per_km2": density * movement_density_factor}
+    return config.with_values({"synthetic": synthetic})
 
 
-def training_scene_stage(config: StageSettings, seed: int, scene_dir: str | Path) -> None:
-    """Simulate a labelled training scene with the detection scene's physics and truth rules:
-    ``interferograms/{pair}.tif``, ``truth/{pair}.gpkg`` and the noise-free
+def training_scene_stage(
+    config: StageSettings, seed: int, scene_dir: str | Path, *, movement_density_factor: float = 1.0
+) -> None:
+    """Simulate a labelled training (or calibration) scene with the detection scene's physics
+    and truth rules: ``interferograms/{pair}.tif``, ``truth/{pair}.gpkg`` and the noise-free
     ``truth/{pair}_phase.tif``. ``train.generator`` slc makes them as the detection scene is made
     (SLCs focused, then the built-in engine; the SLCs are intermediate and removed); phase draws
-    each pair from its expected signal (:mod:`massmove.simulate.phase_domain`)."""
+    each pair from its expected signal (:mod:`massmove.simulate.phase_domain`).
+    ``movement_density_factor`` > 1 makes a label-dense training scene (more landslides and
+    rock glaciers through the same chain; :func:`training_scene_config`)."""
     from massmove.stages.sources import phase_domain_stage, simulate_ground_stage
 
-    scene_config = training_scene_config(config, seed)
+    scene_config = training_scene_config(config, seed, movement_density_factor)
     generator = config["train"]["generator"]
     with atomic_path(scene_dir, directory=True) as tmp:
         work = tmp / "work"
         ground, dem = work / "ground.zarr", work / "dem.tif"
         simulate_ground_stage(scene_config, ground, dem, tmp / "truth" / "movements.gpkg")
-        log.info("training scene %d: %s generator", seed, generator)
+        log.info("scene %d: %s generator, movement density x%g", seed, generator, movement_density_factor)
         if generator == "phase":
             phase_domain_stage(scene_config, ground, dem, tmp)
         else:

@@ -261,7 +261,7 @@ def download_stage(
         zip_path,
         size_bytes=int(row["size_bytes"]) or None,
         md5=str(row["md5"]) or None,
-        session=earthdata_session(),
+        session=earthdata_session(params["credential_hosts"]),
         retries=params["retries"],
         backoff_s=params["backoff_s"],
         timeout_s=params["timeout_s"],
@@ -325,7 +325,7 @@ def download_bursts_stage(
     download_scene_bursts(
         rows,
         bursts_dir,
-        session=earthdata_session(),
+        session=earthdata_session(params["credential_hosts"]),
         retries=params["retries"],
         backoff_s=params["backoff_s"],
         timeout_s=params["timeout_s"],
