@@ -8,7 +8,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from massmove.config import config_template, load_schema, load_yaml, resolve_config
+from massmove.config import config_template, load_schema, load_yaml
 from massmove.errors import MassmoveError
 
 
@@ -45,7 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "config-template":
             sys.stdout.write(config_template(load_schema()))
         elif args.command == "check-config":
-            print(json.dumps(resolve_config(load_yaml(args.config) or {}), indent=2))
+            from massmove.preflight import check_run_config
+
+            print(json.dumps(check_run_config(load_yaml(args.config)), indent=2))
         elif args.command == "fidelity":
             from massmove.fidelity import product_fidelity
 

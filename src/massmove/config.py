@@ -11,6 +11,7 @@ import copy
 import datetime
 import hashlib
 import json
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,8 @@ import yaml
 from massmove.errors import ConfigError
 
 SCHEMA_RELATIVE_PATH = Path("workflow/schemas/config.schema.yaml")
+#: Sentinel-1 relative orbits run from 1 to 175 (12-day repeat cycle)
+RELATIVE_ORBITS = 175
 
 
 def repository_root() -> Path:
@@ -43,6 +46,10 @@ def load_yaml(path: str | Path) -> Any:
             return yaml.safe_load(handle)
     except yaml.YAMLError as err:
         raise ConfigError(f"{path}: not valid YAML ({_one_line(str(err))})") from err
+    except ValueError as err:  # a value YAML types but cannot build, e.g. the date 2018-02-30
+        raise ConfigError(
+            f"{path}: not valid YAML ({_one_line(str(err))}; quote dates as 'YYYY-MM-DD')"
+        ) from err
 
 
 def load_schema(schema_path: str | Path | None = None) -> dict[str, Any]:
@@ -118,9 +125,15 @@ def _check_crs(crs: str) -> None:
     from pyproj.exceptions import CRSError
 
     try:
-        CRS.from_user_input(crs)
+        known = CRS.from_user_input(crs)
     except CRSError:
         raise ConfigError(f"config key 'crs': {crs!r} is not a CRS PROJ knows (e.g. EPSG:2056)") from None
+    units = {axis.unit_name for axis in known.axis_info}
+    if not known.is_projected or not units <= {"metre", "meter"}:
+        raise ConfigError(
+            f"config key 'crs': {crs!r} is not a projected CRS in metres (axes in "
+            f"{', '.join(sorted(units))}); products are posted in metres (e.g. EPSG:2056, a UTM zone)"
+        )
 
 
 def _refuse_overlap(key: str, values: set[Any], others: Mapping[str, set[Any]]) -> None:
@@ -137,6 +150,13 @@ def _refuse_overlap(key: str, values: set[Any], others: Mapping[str, set[Any]]) 
 def _check_consistency(config: Mapping[str, Any]) -> None:
     """Checks a JSON schema cannot express."""
     period = config["period"]
+    for key in ("start", "end"):
+        try:
+            datetime.date.fromisoformat(str(period[key]))
+        except ValueError:
+            raise ConfigError(
+                f"config key 'period.{key}': {period[key]!r} is not a date (YYYY-MM-DD)"
+            ) from None
     if str(period["end"]) < str(period["start"]):
         raise ConfigError(
             f"config key 'period.end': {period['end']} is before period.start {period['start']}"
@@ -183,6 +203,18 @@ def _check_consistency(config: Mapping[str, Any]) -> None:
         },
     )
     _check_crs(config["crs"])
+    for track in config["tracks"]:
+        if not 1 <= int(track[1:]) <= RELATIVE_ORBITS:
+            raise ConfigError(
+                f"config key 'tracks': {track!r} is no Sentinel-1 track "
+                f"(relative orbits 1 to {RELATIVE_ORBITS})"
+            )
+    for key, value in (
+        ("posting_m", config["posting_m"]),
+        ("synthetic.extent_km", config["synthetic"]["extent_km"]),
+    ):
+        if not all(math.isfinite(v) for v in (value if isinstance(value, list) else [value])):
+            raise ConfigError(f"config key '{key}': {value!r} is not a finite number")
     terrain = config["synthetic"]["terrain"]
     if terrain["elevation_max_m"] <= terrain["elevation_min_m"]:
         raise ConfigError("config key 'synthetic.terrain.elevation_max_m': must exceed elevation_min_m")
@@ -225,9 +257,10 @@ def resolve_config(
         The schema to validate against; the shipped one by default.
     """
     schema = load_schema(schema_path)
+    if user_config is not None and not isinstance(user_config, Mapping):
+        kind = type(user_config).__name__
+        raise ConfigError(f"the config must be a mapping of keys to values, not a {kind}")
     user = dict(user_config or {})
-    if not isinstance(user, Mapping):
-        raise ConfigError("the config must be a mapping of keys to values")
     # Unknown keys survive the merge and are caught by additionalProperties: false.
     merged = deep_merge(schema_defaults(schema), _dates_as_text(user))
     validate_config(merged, schema)

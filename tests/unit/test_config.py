@@ -53,6 +53,24 @@ def test_every_schema_key_is_typed_described_and_defaulted(repo):
         ({"period": {"start": "2018-09-01", "end": "2018-08-01"}}, "config key 'period.end'"),
         ({"foo": 1}, "config key 'foo': unknown key"),
         ({"crs": "EPSG:999999"}, "config key 'crs': 'EPSG:999999' is not a CRS PROJ knows"),
+        (
+            {"crs": "EPSG:4326"},
+            "config key 'crs': 'EPSG:4326' is not a projected CRS in metres (axes in degree)",
+        ),
+        (
+            {"crs": "EPSG:2227"},
+            "config key 'crs': 'EPSG:2227' is not a projected CRS in metres (axes in US survey",
+        ),
+        (
+            {"period": {"start": "2018-02-30"}},
+            "config key 'period.start': '2018-02-30' is not a date (YYYY-MM-DD)",
+        ),
+        (
+            {"tracks": ["A999"]},
+            "config key 'tracks': 'A999' is no Sentinel-1 track (relative orbits 1 to 175)",
+        ),
+        ({"tracks": ["D000"]}, "config key 'tracks': 'D000' is no Sentinel-1 track"),
+        ({"posting_m": float("nan")}, "config key 'posting_m': nan is not a finite number"),
         ({"source": "asf"}, "config key 'interferogram.engine': the builtin engine processes synthetic"),
         (
             {"train": {"calibration": {"synthetic_seeds": [101]}}},
@@ -105,3 +123,28 @@ def test_digest_changes_with_any_value(default_config):
     assert config_digest(default_config) == config_digest(resolve_config(None))
     assert config_digest(changed) != config_digest(default_config)
     assert len(config_digest(default_config)) == 64
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("- a\n- b\n", "the config must be a mapping of keys to values, not a list"),
+        ("just text\n", "the config must be a mapping of keys to values, not a str"),
+        (
+            "period:\n  start: 2018-02-30\n",
+            "{path}: not valid YAML (day is out of range for month; quote dates",
+        ),
+    ],
+)
+def test_a_config_file_that_is_no_mapping_or_holds_an_impossible_date_is_one_line(tmp_path, text, expected):
+    import subprocess
+    import sys
+
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    result = subprocess.run(
+        [sys.executable, "-m", "massmove.cli", "check-config", str(path)], capture_output=True, text=True
+    )
+    assert result.returncode == 1 and result.stdout == ""
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("massmove: error: " + expected.format(path=path))

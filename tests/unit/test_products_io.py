@@ -85,6 +85,20 @@ def test_failed_write_leaves_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_killed_writers_temporaries_go_when_the_product_is_written_again(tmp_path):
+    target = tmp_path / "product.tif"
+    # what a job killed mid-write leaves (no exception handler ran), and a neighbour's
+    stale = tmp_path / ".product.tif.k1ll3d.tmp"
+    (stale / "product.tif").parent.mkdir(parents=True)
+    (stale / "product.tif").write_text("half")
+    neighbour = tmp_path / ".other.tif.abc.tmp"
+    neighbour.mkdir()
+    with atomic_path(target) as tmp:
+        Path(tmp).write_text("whole")
+    assert target.read_text() == "whole"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.tif.abc.tmp", "product.tif"]
+
+
 def test_cog_is_valid_and_tagged(tmp_path):
     grid = Grid(2_600_000.0, 1_120_000.0, 12.5, 600, 700, "EPSG:2056")
     phase = np.random.default_rng(0).uniform(-np.pi, np.pi, grid.shape).astype(np.float32)

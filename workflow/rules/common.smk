@@ -5,15 +5,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from massmove.config import primary_detector, resolve_config
+from massmove.config import primary_detector
 from massmove.errors import MassmoveError
+from massmove.preflight import check_run_config
 from massmove.pairs import synthetic_pairs
 from massmove.settings import config_named_files, select, stage_keys, stage_params
 
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
 
 try:
-    _resolved = resolve_config(config, SCHEMA)
+    _resolved = check_run_config(config, SCHEMA)
 except MassmoveError as err:
     sys.exit(f"massmove: error: {err}")
 config.clear()

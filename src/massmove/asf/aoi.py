@@ -34,12 +34,18 @@ def aoi_geometry(aoi: Sequence[float] | str, *, base_dir: str | Path = ".") -> s
             geometry = shapely.from_wkt(aoi)
         except shapely.errors.GEOSException as err:
             raise ConfigError(f"config key 'aoi': invalid WKT ({err})") from err
+        _check_valid([geometry], "the WKT polygon")
     elif isinstance(aoi, str):
         path = Path(aoi) if Path(aoi).is_absolute() else Path(base_dir) / aoi
         if not path.is_file():
             raise InputError(f"config key 'aoi': file not found: {path}")
-        frame = read_vector(path, what="AOI polygons").to_crs("EPSG:4326")
-        geometry = shapely.union_all(frame.geometry.values)
+        frame = read_vector(path, what="AOI polygons")
+        kinds = sorted(set(frame.geometry.geom_type.dropna()) - {"Polygon", "MultiPolygon"})
+        if kinds or frame.empty:
+            held = ", ".join(kinds) if kinds else "nothing"
+            raise ConfigError(f"config key 'aoi': {path} holds {held}, not polygons")
+        _check_valid(frame.geometry.values, str(path))
+        geometry = shapely.union_all(frame.to_crs("EPSG:4326").geometry.values)
     else:
         west, south, east, north = (float(v) for v in aoi)
         if not (west < east and south < north):
@@ -51,6 +57,14 @@ def aoi_geometry(aoi: Sequence[float] | str, *, base_dir: str | Path = ".") -> s
     if west < -180 or east > 180 or south < -90 or north > 90:
         raise ConfigError(f"config key 'aoi': bounds {geometry.bounds} are not longitude/latitude degrees")
     return geometry
+
+
+def _check_valid(geometries: Sequence[shapely.Geometry], where: str) -> None:
+    """Self-intersecting or otherwise invalid polygons are refused with GEOS's reason."""
+    for geometry in geometries:
+        if geometry is not None and not shapely.is_valid(geometry):
+            reason = shapely.is_valid_reason(geometry)
+            raise ConfigError(f"config key 'aoi': {where} is not a valid polygon ({reason})")
 
 
 def aoi_grid(aoi: shapely.Geometry, crs: str, posting_m: float, *, margin_deg: float = 0.0) -> Grid:

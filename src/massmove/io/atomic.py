@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
 import shutil
@@ -27,10 +28,15 @@ def atomic_path(final_path: str | os.PathLike[str], *, directory: bool = False) 
     ------
     Path
         The temporary path to write to. On an exception it is removed and the final
-        path is left untouched, so a rerun never trusts a half-written product.
+        path is left untouched, so a rerun never trusts a half-written product. The
+        temporaries an earlier writer of the same product left when it was killed (no
+        exception ran) are removed when the product is written again: one job writes a
+        product at a time.
     """
     final = Path(final_path)
     final.parent.mkdir(parents=True, exist_ok=True)
+    for stale in final.parent.glob(f".{glob.escape(final.name)}.*.tmp"):
+        shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink(missing_ok=True)
     tmp_root = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
     tmp = tmp_root / final.name
     if directory:
