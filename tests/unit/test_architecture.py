@@ -33,7 +33,7 @@ LAYERS = {
     "files": 5,
     # HyP3 on demand: its products are read by the files layer's hyp3 reader
     "hyp3": 5,
-    "preflight": 5,
+    "preflight": 13,
     # detectors
     "detector": 6,
     "model": 7,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import shutil
 
 import numpy as np
@@ -13,7 +15,14 @@ from massmove.detector import Detector
 from massmove.errors import CorruptInputError, InputError
 from massmove.io.raster_io import write_cog
 from massmove.model.augment import augment_batch
-from massmove.model.checkpoint import METADATA, WEIGHTS, load_member, save_member
+from massmove.model.checkpoint import (
+    METADATA,
+    NETWORK_CONFIG,
+    WEIGHTS,
+    load_member,
+    save_member,
+    verify_member,
+)
 from massmove.model.infer import Ensemble, blend_window, likelihood_of_block
 from massmove.model.network import build_network
 from massmove.model.patches import PatchSet
@@ -227,6 +236,82 @@ def test_checkpoint_roundtrip_and_refusals(member_dir, tmp_path):
     with pytest.raises(CorruptInputError, match="not valid JSON"):
         load_member(broken, channels=CHANNELS, patch_px=64)
     json.loads((member_dir / METADATA).read_text())  # the original is untouched
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"classes": 2}, "config.json gives classes 2, a massmove member has 1"),
+        (
+            {"encoder_name": "resnet34"},
+            "config.json gives encoder_name 'resnet34', a massmove member has 'resnet18'",
+        ),
+        (
+            {"_model_class": "Unet"},
+            "config.json gives _model_class 'Unet', a massmove member has 'UnetPlusPlus'",
+        ),
+    ],
+)
+def test_a_foreign_network_under_a_members_record_is_refused(member_dir, tmp_path, change, message):
+    foreign = tmp_path / "foreign"
+    shutil.copytree(member_dir, foreign)
+    described = json.loads((foreign / NETWORK_CONFIG).read_text()) | change
+    (foreign / NETWORK_CONFIG).write_text(json.dumps(described))
+    record = json.loads((foreign / METADATA).read_text())
+    # even with the record's digest made to match, the network it describes is not the member's
+    record["network_config_sha256"] = hashlib.sha256((foreign / NETWORK_CONFIG).read_bytes()).hexdigest()
+    (foreign / METADATA).write_text(json.dumps(record))
+    with pytest.raises(CorruptInputError, match=re.escape(message)):
+        verify_member(foreign, channels=CHANNELS, patch_px=64)
+
+
+def test_a_member_without_its_network_description_is_refused_without_a_model_hub(
+    member_dir, tmp_path, monkeypatch
+):
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    import huggingface_hub
+
+    def no_hub(*args, **kwargs):
+        raise AssertionError("a model hub was asked")
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", no_hub)
+    bare = tmp_path / "bare"
+    shutil.copytree(member_dir, bare)
+    (bare / NETWORK_CONFIG).unlink()
+    with pytest.raises(CorruptInputError, match="config.json is missing"):
+        load_member(bare, channels=CHANNELS, patch_px=64)
+    # a changed description is caught by its recorded digest
+    shutil.copy(member_dir / NETWORK_CONFIG, bare / NETWORK_CONFIG)
+    (bare / NETWORK_CONFIG).write_text((bare / NETWORK_CONFIG).read_text() + " ")
+    with pytest.raises(CorruptInputError, match="config.json has sha256"):
+        load_member(bare, channels=CHANNELS, patch_px=64)
+    # the member as saved loads from its files alone, and predicts as the saved network does
+    network, _ = load_member(member_dir, channels=CHANNELS, patch_px=64)
+    torch.manual_seed(0)
+    reference = build_network(**NETWORK).eval()
+    x = torch.randn(1, len(CHANNELS), 64, 64)
+    with torch.inference_mode():
+        assert torch.equal(network(x), reference(x))
+
+
+def test_the_workflow_refuses_a_corrupt_operators_member_at_parse_time(member_dir, tmp_path):
+    from massmove.preflight import check_run_config
+
+    broken = tmp_path / "broken"
+    shutil.copytree(member_dir, broken)
+    data = bytearray((broken / WEIGHTS).read_bytes())
+    data[-10] ^= 0xFF
+    (broken / WEIGHTS).write_bytes(bytes(data))
+    config = {
+        "model": {"checkpoints": [str(member_dir), str(broken)], "channels": CHANNELS},
+        "train": {"patch_px": 64},
+    }
+    with pytest.raises(CorruptInputError, match=f"checkpoint {broken}: model.safetensors has sha256"):
+        check_run_config(config)
+    with pytest.raises(InputError, match="not found"):
+        check_run_config(
+            {**config, "model": {"checkpoints": [str(tmp_path / "nowhere")], "channels": CHANNELS}}
+        )
 
 
 def test_blend_window_is_a_partition_of_unity_at_half_stride():

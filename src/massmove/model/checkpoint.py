@@ -17,6 +17,10 @@ from massmove.io.digest import file_hexdigest
 
 METADATA = "massmove.json"
 WEIGHTS = "model.safetensors"
+#: segmentation-models-pytorch's description of the network (written by save_pretrained)
+NETWORK_CONFIG = "config.json"
+#: smp's class name of each massmove architecture
+SMP_CLASSES = {"unetplusplus": "UnetPlusPlus"}
 #: out-of-fold likelihood of a member's validation tiles (float32 .npy: byte-reproducible)
 OOF_FILE = "out_of_fold.npy"
 FORMAT_VERSION = 1
@@ -42,6 +46,7 @@ def save_member(
             "format": FORMAT_VERSION,
             **metadata,
             "weights_sha256": file_hexdigest(tmp / WEIGHTS, "sha256"),
+            "network_config_sha256": file_hexdigest(tmp / NETWORK_CONFIG, "sha256"),
         }
         (tmp / METADATA).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
 
@@ -64,13 +69,12 @@ def read_metadata(directory: str | Path) -> dict[str, Any]:
     return record
 
 
-def load_member(
-    directory: str | Path, *, channels: Sequence[str], patch_px: int
-) -> tuple[torch.nn.Module, dict[str, Any]]:
-    """Load a member after checking that it expects these channels and this patch size and
-    that its weights are the ones it was saved with."""
-    import segmentation_models_pytorch as smp
-
+def verify_member(directory: str | Path, *, channels: Sequence[str], patch_px: int) -> dict[str, Any]:
+    """Check a member without loading it (cheap enough for the workflow's parse): its record,
+    that it expects these channels and this patch size, its weights' and network description's
+    sha256, and that the network description (smp's ``config.json``) is the network the record
+    names: architecture, encoder, decoder, input channels, one output class. Returns the record.
+    """
     directory = Path(directory)
     record = read_metadata(directory)
     if list(record["channels"]) != list(channels):
@@ -83,17 +87,56 @@ def load_member(
             f"checkpoint {directory}: trained on {record['patch_px']} px patches, the config "
             f"uses {patch_px} px (train.patch_px)"
         )
-    weights = directory / WEIGHTS
-    if not weights.is_file():
-        raise CorruptInputError(f"checkpoint {directory}: {WEIGHTS} is missing")
-    found = file_hexdigest(weights, "sha256")
-    if found != record["weights_sha256"]:
-        raise CorruptInputError(
-            f"checkpoint {directory}: {WEIGHTS} has sha256 {found[:12]}..., {METADATA} records "
-            f"{record['weights_sha256'][:12]}... (corrupt or replaced)"
-        )
+    for name, key in ((WEIGHTS, "weights_sha256"), (NETWORK_CONFIG, "network_config_sha256")):
+        path = directory / name
+        if not path.is_file():
+            raise CorruptInputError(f"checkpoint {directory}: {name} is missing")
+        found = file_hexdigest(path, "sha256")
+        if key in record and found != record[key]:
+            raise CorruptInputError(
+                f"checkpoint {directory}: {name} has sha256 {found[:12]}..., {METADATA} records "
+                f"{record[key][:12]}... (corrupt or replaced)"
+            )
     try:
-        network = smp.from_pretrained(str(directory))
-    except Exception as err:  # safetensors/json errors of a damaged directory
-        raise CorruptInputError(f"checkpoint {directory}: cannot load ({err})") from err
+        described = json.loads((directory / NETWORK_CONFIG).read_text())
+    except json.JSONDecodeError as err:
+        raise CorruptInputError(
+            f"checkpoint {directory}: {NETWORK_CONFIG} is not valid JSON ({err})"
+        ) from err
+    expected = {
+        "_model_class": SMP_CLASSES.get(record["architecture"], record["architecture"]),
+        "encoder_name": record["encoder"],
+        "decoder_channels": list(record["decoder_channels"]),
+        "in_channels": len(record["channels"]),
+        "classes": 1,
+    }
+    for key, value in expected.items():
+        if described.get(key) != value:
+            raise CorruptInputError(
+                f"checkpoint {directory}: {NETWORK_CONFIG} gives {key} {described.get(key)!r}, "
+                f"a massmove member has {value!r} ({METADATA}); not the network it records"
+            )
+    return record
+
+
+def load_member(
+    directory: str | Path, *, channels: Sequence[str], patch_px: int
+) -> tuple[torch.nn.Module, dict[str, Any]]:
+    """Load a member after :func:`verify_member`, from its local files only: the network is
+    built from the record (no pretrained encoder, nothing fetched from a model hub) and the
+    weights are read from its safetensors file, every tensor matched by name and shape."""
+    from safetensors.torch import load_file
+
+    from massmove.model.network import build_network, network_settings
+
+    directory = Path(directory)
+    record = verify_member(directory, channels=channels, patch_px=patch_px)
+    network = build_network(**network_settings(record))
+    try:
+        network.load_state_dict(load_file(directory / WEIGHTS), strict=True)
+    except (RuntimeError, OSError) as err:  # missing, unexpected or mis-shaped tensors
+        first = str(err).splitlines()[0]
+        raise CorruptInputError(
+            f"checkpoint {directory}: weights do not fit the recorded network ({first})"
+        ) from None
     return network.eval(), record
