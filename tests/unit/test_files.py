@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import warnings
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ from massmove.asf.aoi import aoi_geometry
 from massmove.errors import ConfigError, InputError
 from massmove.files.convert import convert
 from massmove.files.inventory import file_interferograms
+from massmove.files.layouts import scan_folder
 from tests.files import fixtures as fx
 
 AOI = aoi_geometry(fx.AOI)
@@ -210,3 +212,61 @@ def test_a_folder_gives_the_pairs_of_the_runs_tracks_baselines_and_period(tmp_pa
     for other in ({"baselines_days": [6]}, {"tracks": ["D066"]}, {"period": {**period, "end": "2018-08-10"}}):
         with pytest.raises(ConfigError, match=r"none of its 1 interferograms matches tracks, baselines_days"):
             file_interferograms(files, selection={**chosen, **other})
+
+
+def test_a_listed_interferogram_outside_the_runs_tracks_baselines_or_period_is_refused(layouts):
+    phase = layouts / "hyp3" / fx.HYP3_NAME / f"{fx.HYP3_NAME}_wrapped_phase.tif"
+    entry = {"phase": str(phase), "reference": "2018-08-01", "secondary": "2018-08-13", "track": "A088"}
+    files = {"interferograms": [entry], "folder": None, "layout": "licsar"}
+    period = {"start": "2018-07-15", "end": "2018-09-30"}
+    chosen = {"tracks": ["A088"], "baselines_days": [12, 18], "period": period}
+    assert [i.pair_id for i in file_interferograms(files, selection=chosen)] == ["A088_20180801_20180813"]
+    for other in ({"baselines_days": [6]}, {"tracks": ["D066"]}, {"period": {**period, "end": "2018-08-10"}}):
+        with pytest.raises(ConfigError) as refused:
+            file_interferograms(files, selection={**chosen, **other})
+        assert str(refused.value).startswith(f"{phase}: listed in files.interferograms, but its track A088")
+
+
+def test_an_impossible_date_in_a_licsar_name_is_one_line_naming_the_file(tmp_path):
+    fx.licsar_folder(tmp_path)
+    (phase,) = list(tmp_path.rglob("*.geo.diff_pha.tif"))
+    bad = phase.with_name("20180801_20180230.geo.diff_pha.tif")
+    phase.rename(bad)
+    with pytest.raises(InputError) as refused:
+        scan_folder(tmp_path, "licsar")
+    assert str(refused.value) == f"{bad}: '20180230' is not a date (in its name or parameters)"
+
+
+def test_a_snap_folder_with_a_stray_file_or_a_broken_header_names_the_file(tmp_path):
+    import tifffile
+
+    stray = tmp_path / "notes.tif"
+    stray.write_text("not a tiff")
+    with pytest.raises(InputError, match=rf"^{stray}: not a readable GeoTIFF \("):
+        scan_folder(tmp_path, "snap")
+    stray.unlink()
+    broken = tmp_path / "export.tif"
+    tifffile.imwrite(
+        broken, np.zeros((4, 4), np.float32), extratags=[(65000, "s", 0, "<Dimap_Document><broken", False)]
+    )
+    expected = rf"^{broken}: the DIMAP header SNAP embeds \(TIFF tag 65000\) is not XML"
+    with warnings.catch_warnings(), pytest.raises(InputError, match=expected):
+        warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)  # a bare TIFF
+        scan_folder(tmp_path, "snap")
+
+
+def test_a_coherence_file_that_is_no_raster_is_named_not_the_phase(layouts, tmp_path):
+    hyp3 = layouts / "hyp3" / fx.HYP3_NAME
+    text = tmp_path / "coherence.tif"
+    text.write_text("not a raster")
+    (item,) = listed(
+        {
+            "phase": str(hyp3 / f"{fx.HYP3_NAME}_wrapped_phase.tif"),
+            "coherence": str(text),
+            "reference": "2018-08-01",
+            "secondary": "2018-08-13",
+        }
+    )
+    with pytest.raises(InputError) as refused:
+        convert(item, aoi=AOI, crs="EPSG:32632", posting_m=60.0)
+    assert str(refused.value).startswith(f"{text}: cannot read the coherence raster (")

@@ -125,3 +125,16 @@ def test_a_zip_member_that_would_unpack_outside_its_folder_is_refused(tmp_path):
     with pytest.raises(InputError, match=r"member '\.\./escaped\.txt' would unpack outside its folder"):
         extract_product(archive, tmp_path / "out")
     assert not (tmp_path / "escaped.txt").exists() and not (tmp_path / "out").exists()
+
+
+def test_an_api_answer_that_is_not_json_is_one_line_naming_the_api():
+    import requests
+
+    from massmove.hyp3.jobs import api_errors
+
+    with pytest.raises(ProcessingError) as refused, api_errors("https://hyp3-api.asf.alaska.edu"):
+        raise requests.exceptions.JSONDecodeError("Expecting value", "<html>502 Bad Gateway</html>", 0)
+    assert (
+        str(refused.value)
+        == "HyP3 at https://hyp3-api.asf.alaska.edu: an answer that is not JSON (JSONDecodeError)"
+    )

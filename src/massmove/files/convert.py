@@ -264,7 +264,11 @@ def _coherence(item: FileInterferogram, phase_src: Any, window: Window) -> NDArr
         values = _read(phase_src, item.coherence_band, window, item.coherence)
         dtype = phase_src.dtypes[item.coherence_band - 1]
     else:
-        with rasterio.open(item.coherence) as src:
+        try:
+            src = rasterio.open(item.coherence)
+        except rasterio.errors.RasterioError as err:  # named here, not under the phase's name
+            raise InputError(f"{item.coherence}: cannot read the coherence raster ({err})") from None
+        with src:
             if src.crs is None:
                 raise InputError(f"{item.coherence}: the raster has no CRS")
             if not _same_grid(phase_src, src):

@@ -132,6 +132,30 @@ def selection_of(config: Mapping[str, Any]) -> dict[str, Any]:
     return {key: config[key] for key in ("tracks", "baselines_days", "period")}
 
 
+def _selected(item: FileInterferogram, selection: Mapping[str, Any], start: Any, end: Any) -> bool:
+    return (
+        item.baseline_days in selection["baselines_days"]
+        and start <= item.reference
+        and item.secondary <= end
+        and (item.track is None or item.track in selection["tracks"])
+    )
+
+
+def refuse_unselected(listed: Sequence[FileInterferogram], selection: Mapping[str, Any]) -> None:
+    """A listed interferogram is used as listed: one outside ``tracks``, ``baselines_days`` or
+    ``period`` is a contradiction of the config, refused with one line (a folder's are filtered)."""
+    if not selection:
+        return
+    start, end = (parse_date(selection["period"][k], f"config key 'period.{k}'") for k in ("start", "end"))
+    for item in listed:
+        if not _selected(item, selection, start, end):
+            raise ConfigError(
+                f"{item.phase}: listed in files.interferograms, but its track {item.track or UNKNOWN_TRACK}, "
+                f"{item.baseline_days}-day baseline or dates {item.reference} to {item.secondary} are "
+                "outside tracks, baselines_days or period; widen those keys or leave the file out"
+            )
+
+
 def select_scanned(
     scanned: Sequence[FileInterferogram], selection: Mapping[str, Any], folder: Path
 ) -> list[FileInterferogram]:
@@ -141,14 +165,7 @@ def select_scanned(
     if not selection:
         return list(scanned)
     start, end = (parse_date(selection["period"][k], f"config key 'period.{k}'") for k in ("start", "end"))
-    kept = [
-        item
-        for item in scanned
-        if item.baseline_days in selection["baselines_days"]
-        and start <= item.reference
-        and item.secondary <= end
-        and (item.track is None or item.track in selection["tracks"])
-    ]
+    kept = [item for item in scanned if _selected(item, selection, start, end)]
     if not kept:
         held = sorted({(item.track or UNKNOWN_TRACK, item.baseline_days) for item in scanned})
         dates = min(i.reference for i in scanned), max(i.secondary for i in scanned)
@@ -180,6 +197,7 @@ def file_interferograms(
     from massmove.files.layouts import scan_folder
 
     found = listed_interferograms(files["interferograms"], base_dir=base_dir)
+    refuse_unselected(found, selection or {})
     if files["folder"] is not None:
         folder = resolve(files["folder"], base_dir)
         scanned = scan_folder(folder, files["layout"])

@@ -94,8 +94,8 @@ def scan_licsar(folder: Path) -> list[FileInterferogram]:
             FileInterferogram(
                 phase=phase,
                 coherence=coherence if coherence.is_file() else None,
-                reference=dt.datetime.strptime(match["d1"], "%Y%m%d").date(),
-                secondary=dt.datetime.strptime(match["d2"], "%Y%m%d").date(),
+                reference=name_date(match["d1"], "%Y%m%d", phase),
+                secondary=name_date(match["d2"], "%Y%m%d", phase),
                 track=track,
                 layout="licsar",
                 metadata={
@@ -185,8 +185,8 @@ def hyp3_product(phase: Path) -> FileInterferogram:
     return FileInterferogram(
         phase=phase,
         coherence=coherence if coherence.is_file() else None,
-        reference=dt.date.fromisoformat(info["reference_datetime"][:10]),
-        secondary=dt.date.fromisoformat(info["secondary_datetime"][:10]),
+        reference=name_date(info["reference_datetime"][:10], "%Y-%m-%d", parameters),
+        secondary=name_date(info["secondary_datetime"][:10], "%Y-%m-%d", parameters),
         track=track,
         layout="hyp3",
         metadata={**info, "hyp3_product": name},
@@ -217,7 +217,12 @@ def snap_band_names(path: Path, header: str | None) -> list[str]:
         return names
     import xml.etree.ElementTree as ET
 
-    root = ET.fromstring(header)
+    try:
+        root = ET.fromstring(header)
+    except ET.ParseError as err:
+        raise InputError(
+            f"{path}: the DIMAP header SNAP embeds (TIFF tag 65000) is not XML ({err})"
+        ) from None
     found = [(e.findtext("BAND_INDEX"), e.findtext("BAND_NAME")) for e in root.iter("Spectral_Band_Info")]
     ordered = sorted((int(i), n or "") for i, n in found if i is not None)
     return [name for _, name in ordered] or names
@@ -235,8 +240,13 @@ def snap_embedded_header(path: Path) -> str | None:
         return value.decode("utf-8", errors="replace") if isinstance(value, bytes) else str(value)
 
 
-def _snap_date(text: str) -> dt.date:
-    return dt.datetime.strptime(text, "%d%b%Y").date()
+def name_date(text: str, pattern: str, path: Path) -> dt.date:
+    """A date a product's name or parameter file gives; an impossible one (20180230) is one
+    line naming the file."""
+    try:
+        return dt.datetime.strptime(text, pattern).date()
+    except ValueError:
+        raise InputError(f"{path}: {text!r} is not a date (in its name or parameters)") from None
 
 
 def snap_export(path: Path) -> FileInterferogram | None:
@@ -264,8 +274,8 @@ def snap_export(path: Path) -> FileInterferogram | None:
     return FileInterferogram(
         phase=path,
         coherence=path if coherence_band else None,
-        reference=_snap_date(match["d1"]),
-        secondary=_snap_date(match["d2"]),
+        reference=name_date(match["d1"], "%d%b%Y", path),
+        secondary=name_date(match["d2"], "%d%b%Y", path),
         track=track,
         layout="snap",
         phase_band=phase_band,
@@ -276,9 +286,16 @@ def snap_export(path: Path) -> FileInterferogram | None:
 
 def scan_snap(folder: Path) -> list[FileInterferogram]:
     """SNAP GeoTIFF exports (``*.tif``) anywhere under ``folder``."""
+    import rasterio
+    import tifffile
+
     found = []
     for path in sorted([*folder.rglob("*.tif"), *folder.rglob("*.tiff")]):
-        item = snap_export(path)
+        try:
+            item = snap_export(path)
+        except (rasterio.errors.RasterioIOError, tifffile.TiffFileError, OSError, ValueError) as err:
+            first = str(err).splitlines()[0] if str(err) else type(err).__name__
+            raise InputError(f"{path}: not a readable GeoTIFF ({first})") from None
         if item is not None:
             found.append(item)
     return found

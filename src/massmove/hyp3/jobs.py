@@ -8,6 +8,7 @@ of the same config) never pays twice.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import zipfile
@@ -168,12 +169,17 @@ def hyp3_client(api_url: str, extra_hosts: Sequence[str] = ()) -> Any:
 def api_errors(api_url: str) -> Iterator[None]:
     """HyP3 API errors as one line naming the API: a refused login with the credentials' help,
     anything else as a processing error."""
+    import requests
     from hyp3_sdk.exceptions import HyP3SDKError
 
     from massmove.asf.download import CREDENTIALS_HELP, CredentialsError
 
     try:
         yield
+    except (json.JSONDecodeError, requests.exceptions.JSONDecodeError) as err:  # an error page, not JSON
+        raise ProcessingError(
+            f"HyP3 at {api_url}: an answer that is not JSON ({type(err).__name__})"
+        ) from None
     except HyP3SDKError as err:
         first = str(err).splitlines()[0] if str(err) else type(err).__name__
         if "401" in first or "403" in first:
