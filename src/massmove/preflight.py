@@ -4,7 +4,9 @@ and the workflow's parse, so that the two cannot disagree.
 1. the config itself (:func:`massmove.config.resolve_config`: schema, one line per bad key);
 2. the area of interest of a real run (source asf or files): read and checked now (file
    found, readable, a CRS, a valid polygon of some area), not inside the first job;
-3. the operators' checkpoints of ``model.checkpoints``: every member present, its weights and
+3. arrays that cannot fit this machine (:mod:`massmove.io.memory`): a synthetic ground grid
+   or product grid refused with the numbers, not a MemoryError hours later;
+4. the operators' checkpoints of ``model.checkpoints``: every member present, its weights and
    network description matching their sha256, the network it records, the config's channels
    and patch size (:func:`massmove.model.checkpoint.verify_member`), before hours of
    simulation or interferograms.
@@ -18,7 +20,29 @@ from typing import Any
 
 from massmove.asf.aoi import aoi_geometry
 from massmove.config import resolve_config
+from massmove.io.memory import GROUND_BYTES_PER_PX, PRODUCT_BYTES_PER_PX, refuse_beyond_memory
 from massmove.model.checkpoint import verify_member
+
+
+def refuse_oversized(config: Mapping[str, Any]) -> None:
+    """A synthetic scene or product grid whose arrays cannot fit this machine, with the numbers."""
+    if config["source"] == "synthetic":
+        synthetic = config["synthetic"]
+        width_m, height_m = (1000.0 * km + 2 * synthetic["margin_m"] for km in synthetic["extent_km"])
+        spacing_m = synthetic["terrain"]["ground_spacing_m"]
+        ground_px = (width_m / spacing_m) * (height_m / spacing_m)
+        refuse_beyond_memory(
+            ground_px * GROUND_BYTES_PER_PX,
+            "config keys 'synthetic.extent_km' and 'synthetic.terrain.ground_spacing_m' "
+            f"({ground_px:.3g} ground pixels)",
+            "a smaller extent or a coarser ground spacing",
+        )
+        product_px = 1e6 * synthetic["extent_km"][0] * synthetic["extent_km"][1] / config["posting_m"] ** 2
+        refuse_beyond_memory(
+            product_px * PRODUCT_BYTES_PER_PX,
+            f"config key 'posting_m' ({product_px:.3g} product pixels)",
+            "a coarser posting or a smaller extent",
+        )
 
 
 def check_run_config(
@@ -32,6 +56,7 @@ def check_run_config(
     Raises :class:`massmove.errors.MassmoveError` with one line naming the key or the file.
     """
     config = resolve_config(user_config, schema_path)
+    refuse_oversized(config)
     if config["source"] != "synthetic":
         aoi_geometry(config["aoi"], base_dir=base_dir)
     for member in config["model"]["checkpoints"]:

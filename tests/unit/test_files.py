@@ -270,3 +270,14 @@ def test_a_coherence_file_that_is_no_raster_is_named_not_the_phase(layouts, tmp_
     with pytest.raises(InputError) as refused:
         convert(item, aoi=AOI, crs="EPSG:32632", posting_m=60.0)
     assert str(refused.value).startswith(f"{text}: cannot read the coherence raster (")
+
+
+def test_an_input_too_large_to_read_at_once_is_refused_before_it_is_read(layouts, monkeypatch):
+    hyp3 = layouts / "hyp3" / fx.HYP3_NAME
+    phase = hyp3 / f"{fx.HYP3_NAME}_wrapped_phase.tif"
+    (item,) = listed({"phase": str(phase), "reference": "2018-08-01", "secondary": "2018-08-13"})
+    monkeypatch.setattr("massmove.io.memory.machine_memory_bytes", lambda: 1000)
+    with pytest.raises(InputError) as refused:
+        convert(item, aoi=AOI, crs="EPSG:32632", posting_m=60.0)
+    message = str(refused.value)
+    assert message.startswith(f"{phase}: at least ") and "resample it coarser first" in message

@@ -68,3 +68,21 @@ def test_check_config_and_the_workflow_refuse_the_same_aoi_before_any_job(tmp_pa
     assert checked.returncode == 1 and checked.stderr.strip() == expected
     assert dry.returncode == 1 and expected in dry.stderr and "Traceback" not in dry.stderr
     assert not (run_dir / "results").exists()
+
+
+@pytest.mark.parametrize(
+    ("override", "start"),
+    [
+        (
+            {"synthetic": {"extent_km": [100, 100]}},
+            "config keys 'synthetic.extent_km' and 'synthetic.terrain",
+        ),
+        ({"posting_m": 0.01}, "config key 'posting_m' (1e+12 product pixels): at least 48000.0 GB of arrays"),
+    ],
+)
+def test_a_scene_that_cannot_fit_this_machine_is_refused_with_the_numbers(override, start, monkeypatch):
+    monkeypatch.setattr("massmove.io.memory.machine_memory_bytes", lambda: 24 * 10**9)
+    with pytest.raises(MassmoveError) as refused:
+        check_run_config(override)
+    message = str(refused.value)
+    assert message.startswith(start) and "more than this machine's 24.0 GB" in message and "\n" not in message

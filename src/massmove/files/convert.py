@@ -25,6 +25,7 @@ from rasterio.windows import Window, from_bounds
 
 from massmove.errors import InputError
 from massmove.files.inventory import UNKNOWN, FileInterferogram
+from massmove.io.memory import PRODUCT_BYTES_PER_PX, refuse_beyond_memory
 from massmove.io.raster_io import posting_m_of
 from massmove.raster import Grid
 
@@ -216,6 +217,12 @@ def convert(
             covered = product_grid_over(src, item.phase, aoi, crs, posting_m)
             grid = grid or covered
             window = _window(src, grid)
+            refuse_beyond_memory(
+                (window.width * window.height + grid.width * grid.height) * PRODUCT_BYTES_PER_PX,
+                f"{item.phase}",
+                f"its {window.width} x {window.height} pixels over the AOI at {posting_m_of(src):.3g} m "
+                "would be read at once; resample it coarser first (gdalwarp -tr) or give a smaller aoi",
+            )
             phase = _read(src, item.phase_band, window, item.phase)
             check_phase(item.phase, phase)
             native_m = posting_m_of(src)
