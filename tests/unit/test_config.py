@@ -8,6 +8,7 @@ from massmove.config import (
     config_template,
     deep_merge,
     load_schema,
+    load_yaml,
     resolve_config,
     schema_defaults,
 )
@@ -148,3 +149,18 @@ def test_a_config_file_that_is_no_mapping_or_holds_an_impossible_date_is_one_lin
     assert result.returncode == 1 and result.stdout == ""
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("massmove: error: " + expected.format(path=path))
+
+
+def test_every_example_config_is_valid():
+    from tests.runs import REPO
+
+    examples = sorted((REPO / "config" / "examples").glob("*.yaml"))
+    assert {p.name for p in examples} >= {"train-large.yaml", "valais.yaml", "files.yaml"}
+    for path in examples:
+        config = resolve_config(load_yaml(path))
+        assert config["source"] in ("synthetic", "asf", "files"), path
+    large = resolve_config(load_yaml(REPO / "config" / "examples" / "train-large.yaml"))
+    assert (
+        large["train"]["movement_density_factor"] > 1
+        and len(large["train"]["calibration"]["synthetic_seeds"]) == 3
+    )
