@@ -82,7 +82,11 @@ def pattern_masks(truth: gpd.GeoDataFrame, grid, classes: tuple[str, ...]) -> li
     return masks
 
 
-def pair_statistics(scene: Path, pair: str, landcover: np.ndarray, acc: dict[str, Any]) -> None:
+def pair_statistics(
+    scene: Path, pair: str, landcover: np.ndarray, acc: dict[str, Any], *, pattern_free_crops: bool = False
+) -> None:
+    """Accumulate one pair's statistics into ``acc``; with ``pattern_free_crops`` only crops
+    that touch no truth polygon (coherent, faint or incoherent) go to the crop classifier."""
     bands, grid, _ = read_bands(scene / "interferograms" / f"{pair}.tif")
     phase, coherence = bands["wrapped_phase"], bands["coherence"]
     truth_bands, _, _ = read_bands(scene / "truth" / f"{pair}_phase.tif")
@@ -123,7 +127,7 @@ def pair_statistics(scene: Path, pair: str, landcover: np.ndarray, acc: dict[str
     for r in range(0, grid.shape[0] - CROP_PX + 1, CROP_PX):
         for c in range(0, grid.shape[1] - CROP_PX + 1, CROP_PX):
             window = (slice(r, r + CROP_PX), slice(c, c + CROP_PX))
-            if np.isfinite(phase[window]).mean() < 0.9:
+            if np.isfinite(phase[window]).mean() < 0.9 or (pattern_free_crops and anywhere[window].any()):
                 continue
             crop = np.stack(
                 [
@@ -162,8 +166,10 @@ def summarise(acc: dict[str, Any]) -> dict[str, Any]:
 
 
 def crop_classifier_auc(crops: dict[str, dict[str, np.ndarray]], folds: int = 5, epochs: int = 12) -> float:
-    """ROC AUC of a small CNN telling the generators' crops apart, cross-validated by place."""
-    places = sorted(set(crops["slc"]) & set(crops["phase"]))
+    """ROC AUC of a small CNN telling two sources' crops apart (the first and second key of
+    ``crops``), cross-validated by place."""
+    first, second = list(crops)[:2]
+    places = sorted(set(crops[first]) & set(crops[second]))
     rng = np.random.default_rng(0)
     order = rng.permutation(len(places))
     folds = min(folds, len(places))
@@ -172,7 +178,7 @@ def crop_classifier_auc(crops: dict[str, dict[str, np.ndarray]], folds: int = 5,
     for fold in range(folds):
         test = {places[i] for i in order[fold::folds]}
         train_x, train_y, test_x, test_y = [], [], [], []
-        for label, generator in enumerate(GENERATORS):
+        for label, generator in enumerate((first, second)):
             for place in places:
                 (test_x if place in test else train_x).append(crops[generator][place])
                 (test_y if place in test else train_y).append(label)

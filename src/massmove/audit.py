@@ -127,7 +127,8 @@ def prepare_rerun_dir(record: Mapping[str, Any], run_dir: Path, rerun_dir: Path)
     names = named_inputs(record["config"])
     for name in names:
         path = Path(name).expanduser()
-        if not path.is_absolute() and not (rerun_dir / path).resolve().is_relative_to(rerun_dir.resolve()):
+        # lexically: an earlier audit's links in a reused --workdir point outside by design
+        if not path.is_absolute() and os.path.normpath(path).split(os.sep)[0] == "..":
             raise InputError(
                 f"named input {name!r} of the provenance record leaves the run directory; refused"
             )

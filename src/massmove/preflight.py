@@ -18,10 +18,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from massmove.asf.aoi import aoi_geometry
+from massmove.asf.credentials import check_trusted_hosts
 from massmove.config import resolve_config
 from massmove.io.memory import GROUND_BYTES_PER_PX, PRODUCT_BYTES_PER_PX, refuse_beyond_memory
-from massmove.model.checkpoint import verify_member
 
 
 def refuse_oversized(config: Mapping[str, Any]) -> None:
@@ -56,9 +55,15 @@ def check_run_config(
     Raises :class:`massmove.errors.MassmoveError` with one line naming the key or the file.
     """
     config = resolve_config(user_config, schema_path)
+    check_trusted_hosts(config["download"]["credential_hosts"])
     refuse_oversized(config)
+    # imported only when needed: the workflow parses this on every call (geopandas, torch)
     if config["source"] != "synthetic":
+        from massmove.asf.aoi import aoi_geometry
+
         aoi_geometry(config["aoi"], base_dir=base_dir)
+    if config["model"]["checkpoints"]:
+        from massmove.model.checkpoint import verify_member
     for member in config["model"]["checkpoints"]:
         path = Path(member).expanduser()
         verify_member(

@@ -219,7 +219,8 @@ def aoi_path(aoi: Any) -> str | None:
 
 def config_named_files(values: Mapping[str, Any], base_dir: str | Path = ".") -> list[str]:
     """The files the config keys in ``values`` name and a stage reads beside its products: the
-    AOI's vector file, a user DEM or orbit directory, a replayed search. Directories are listed
+    AOI's vector file, a user DEM (file or tile directory), a single orbit file, a replayed
+    search. Directories are listed
     file by file (relative to ``base_dir`` when the path is relative); missing paths are kept as
     written, so that the workflow names them.
 
@@ -230,9 +231,13 @@ def config_named_files(values: Mapping[str, Any], base_dir: str | Path = ".") ->
     named: list[str] = []
     if aoi_file := aoi_path(values.get("aoi")):
         named.append(aoi_file)
-    for section in ("dem", "orbits"):
-        if isinstance(values.get(section), Mapping) and values[section].get("path"):
-            named.append(str(values[section]["path"]))
+    if isinstance(values.get("dem"), Mapping) and values["dem"].get("path"):
+        named.append(str(values["dem"]["path"]))
+    # an orbit directory is shared by many scenes and grows: each orbit job picks its own file
+    # by name (EOF names carry their validity), so only a single orbit file is an input
+    orbits = values["orbits"].get("path") if isinstance(values.get("orbits"), Mapping) else None
+    if orbits and not (Path(base_dir) / Path(orbits).expanduser()).is_dir():
+        named.append(str(orbits))
     search: Mapping[str, Any] = values["search"] if isinstance(values.get("search"), Mapping) else {}
     for key in ("response", "burst_response"):  # a path or a list of paths
         replay = search.get(key)

@@ -86,3 +86,10 @@ def test_a_scene_that_cannot_fit_this_machine_is_refused_with_the_numbers(overri
         check_run_config(override)
     message = str(refused.value)
     assert message.startswith(start) and "more than this machine's 24.0 GB" in message and "\n" not in message
+
+
+@pytest.mark.parametrize("entry", ["host:abc", "ftp://mirror.example.org", "https://mirror.example.org/path"])
+def test_a_malformed_trusted_host_is_refused_at_parse_time(entry):
+    with pytest.raises(MassmoveError) as refused:
+        check_run_config({"download": {"credential_hosts": [entry]}})
+    assert str(refused.value).startswith(f"config key 'download.credential_hosts': {entry!r} is not host")

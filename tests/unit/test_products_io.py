@@ -88,15 +88,17 @@ def test_failed_write_leaves_nothing(tmp_path):
 def test_a_killed_writers_temporaries_go_when_the_product_is_written_again(tmp_path):
     target = tmp_path / "product.tif"
     # what a job killed mid-write leaves (no exception handler ran), and a neighbour's
-    stale = tmp_path / ".product.tif.k1ll3d.tmp"
+    stale = tmp_path / ".product.tif.k1ll3d_x.tmp"
     (stale / "product.tif").parent.mkdir(parents=True)
     (stale / "product.tif").write_text("half")
-    neighbour = tmp_path / ".other.tif.abc.tmp"
+    neighbour = tmp_path / ".other.tif.abc12345.tmp"
     neighbour.mkdir()
+    sibling = tmp_path / ".product.tif.aux.abc12345.tmp"  # a live temporary of "product.tif.aux"
+    sibling.mkdir()
     with atomic_path(target) as tmp:
         Path(tmp).write_text("whole")
     assert target.read_text() == "whole"
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.tif.abc.tmp", "product.tif"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([sibling.name, neighbour.name, "product.tif"])
 
 
 def test_cog_is_valid_and_tagged(tmp_path):

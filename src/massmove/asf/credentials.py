@@ -3,8 +3,9 @@
 A token or a password read from the environment is attached to a request only when its URL is
 ``https`` and its host is one of :data:`CREDENTIAL_HOSTS` (a host or a dotted suffix), or is
 named in the config key ``download.credential_hosts`` (the only way to trust another host; an
-entry ``http://host:port`` trusts plain http to exactly that host and port, for loopback tests
-and private mirrors). Redirects to any other host or scheme lose the ``Authorization`` header,
+entry ``host`` or ``host:port`` trusts https to that host on that port (443 by default),
+``http://host:port`` plain http to exactly that host and port, for loopback tests and private
+mirrors). Redirects to any other host or scheme lose the ``Authorization`` header,
 whatever the session's own redirect rules would keep. URLs come from search responses and the
 config, so a replayed or forged response cannot route credentials elsewhere.
 """
@@ -59,12 +60,35 @@ def credentials_allowed(url: str, extra_hosts: Sequence[str] = ()) -> bool:
         if (
             trusted.scheme == parts.scheme
             and (trusted.hostname or "").lower() == host
-            and (trusted.port is None and parts.scheme == "https" or _port(trusted) == _port(parts))
+            and _port(trusted) == _port(parts)
         ):
             return True
     if parts.scheme != "https":
         return False
     return any(host == h or (h.startswith(".") and host.endswith(h)) for h in CREDENTIAL_HOSTS)
+
+
+def check_trusted_hosts(entries: Sequence[str]) -> None:
+    """Each ``download.credential_hosts`` entry is ``host``, ``host:port`` or ``http(s)://host:port``.
+
+    Examples
+    --------
+    >>> check_trusted_hosts(["mirror.example.org", "http://127.0.0.1:8080"])
+    >>> check_trusted_hosts(["host:abc"])
+    Traceback (most recent call last):
+    ...
+    massmove.errors.ConfigError: config key 'download.credential_hosts': 'host:abc' is not host, host:port or http(s)://host:port
+    """
+    for entry in entries:
+        trusted = urlsplit(entry if "://" in entry else f"https://{entry}")
+        try:
+            trusted.port  # noqa: B018 - parsing the port is the check
+        except ValueError:
+            trusted = urlsplit("")
+        if trusted.scheme not in ("http", "https") or not trusted.hostname or trusted.path not in ("", "/"):
+            raise ConfigError(
+                f"config key '{TRUST_KEY}': {entry!r} is not host, host:port or http(s)://host:port"
+            )
 
 
 def require_trusted(url: str, extra_hosts: Sequence[str], what: str) -> None:

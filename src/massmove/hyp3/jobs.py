@@ -226,11 +226,19 @@ def wait_for(client: Any, job: Any, *, timeout_s: float, poll_s: float) -> Any:
     return job
 
 
+def anonymous_session() -> Any:
+    """A session that sends no credentials at all (not even ``~/.netrc``'s)."""
+    import requests
+
+    session = requests.Session()
+    session.trust_env = False
+    return session
+
+
 def download_product(
     job: Any, directory: str | Path, *, retries: int, backoff_s: float, timeout_s: float
 ) -> Path:
     """Download the job's product zip (size verified, resumable) and check it is a whole zip."""
-    import requests
 
     from massmove.asf.download import download_verified
 
@@ -243,7 +251,7 @@ def download_product(
         entry["url"],
         path,
         size_bytes=int(entry["size"]) if entry.get("size") else None,
-        session=requests.Session(),  # HyP3 products are served without a login
+        session=anonymous_session(),  # HyP3 products are served without a login
         retries=retries,
         backoff_s=backoff_s,
         timeout_s=timeout_s,

@@ -6,6 +6,7 @@ import contextlib
 import glob
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -35,8 +36,11 @@ def atomic_path(final_path: str | os.PathLike[str], *, directory: bool = False) 
     """
     final = Path(final_path)
     final.parent.mkdir(parents=True, exist_ok=True)
+    # mkdtemp's names: ".{name}." + 8 random characters + ".tmp" (not a sibling "name.x"'s)
+    leftover = re.compile(rf"\.{re.escape(final.name)}\.[a-z0-9_]{{8}}\.tmp")
     for stale in final.parent.glob(f".{glob.escape(final.name)}.*.tmp"):
-        shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink(missing_ok=True)
+        if leftover.fullmatch(stale.name):
+            shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink(missing_ok=True)
     tmp_root = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
     tmp = tmp_root / final.name
     if directory:

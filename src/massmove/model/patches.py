@@ -42,8 +42,10 @@ class PatchSet:
     focus: NDArray[np.int64] = dataclasses.field(default_factory=lambda: np.zeros((0, 2), np.int64))
 
     def __post_init__(self) -> None:
-        if len(self.focus) != len(self.labels):
+        if len(self.focus) == 0 and len(self.labels):
             self.focus = np.full((len(self.labels), 2), -1, dtype=np.int64)
+        elif len(self.focus) != len(self.labels):
+            raise ValueError(f"{len(self.focus)} focus pixels for {len(self.labels)} patches")
 
     def __len__(self) -> int:
         return len(self.labels)
