@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from generator_equivalence import crop_classifier_auc, pair_statistics, summarise
+from generator_equivalence import crop_classifier_auc, new_accumulator, pair_statistics, summarise
 
 from massmove.config import resolve_config
 from massmove.io.raster_io import read_grid
@@ -37,14 +37,7 @@ def scene_statistics(scene: Path, seed: int, factor: float) -> tuple[dict[str, A
     """The scene's pooled statistics and its pattern-free crops keyed by place."""
     settings = StageSettings.from_config("training_scene", resolve_config({}))
     ground = simulate_ground(training_scene_config(settings, seed, factor))
-    acc: dict[str, Any] = {
-        "residual": {},
-        "coherence": {},
-        "labels": {},
-        "shown": {},
-        "clutter": [],
-        "crops": [],
-    }
+    acc = new_accumulator()
     for product in sorted((scene / "interferograms").glob("*.tif")):
         grid = read_grid(product)
         east, north = grid.centres()

@@ -82,6 +82,11 @@ def pattern_masks(truth: gpd.GeoDataFrame, grid, classes: tuple[str, ...]) -> li
     return masks
 
 
+def new_accumulator() -> dict[str, Any]:
+    """What :func:`pair_statistics` accumulates over pairs (and :func:`summarise` reads)."""
+    return {"residual": {}, "coherence": {}, "labels": {}, "shown": {}, "clutter": [], "crops": []}
+
+
 def pair_statistics(
     scene: Path, pair: str, landcover: np.ndarray, acc: dict[str, Any], *, pattern_free_crops: bool = False
 ) -> None:
@@ -237,14 +242,7 @@ def main() -> int:
     )
     crops: dict[str, dict[str, np.ndarray]] = {}
     for generator in GENERATORS:
-        acc: dict[str, Any] = {
-            "residual": {},
-            "coherence": {},
-            "labels": {},
-            "shown": {},
-            "clutter": [],
-            "crops": [],
-        }
+        acc = new_accumulator()
         for seed in args.seeds:
             scene_config = training_scene_config(scene_settings(config, generator), seed)
             ground = simulate_ground(scene_config)
