@@ -47,6 +47,25 @@ def test_lint_is_clean():
     assert "Congratulations" in result.stdout + result.stderr
 
 
+def test_a_larger_scene_asks_for_memory_in_proportion(tmp_path):
+    """mem_mb of the synthetic jobs follows the scene (measured peaks per km2; the default
+    scene keeps the rules' own figures)."""
+    import re
+
+    config = tmp_path / "large.yaml"
+    config.write_text("synthetic:\n  extent_km: [40, 40]\n")
+    result = snakemake(tmp_path, "-n", "--configfile", str(config))
+    asked = {}
+    for block in result.stdout.split("\n\n"):
+        if (rule := re.search(r"^(?:local)?rule (\w+):", block, re.M)) and (
+            mem := re.search(r"mem_mb=(\d+)", block)
+        ):
+            asked[rule.group(1)] = int(mem.group(1))
+    assert asked["simulate"] == 15970 and asked["simulate_ground"] > 4000 and asked["training_scene"] > 6000
+    default = snakemake(tmp_path, "-n")
+    assert "mem_mb=6000" in default.stdout and "mem_mb=15970" not in default.stdout
+
+
 def test_default_dry_run_lists_every_job(tmp_path):
     result = snakemake(tmp_path, "-n", "--quiet", "rules")
     counts = job_counts(result.stdout)

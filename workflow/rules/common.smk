@@ -7,6 +7,7 @@ import pandas as pd
 
 from massmove.config import primary_detector
 from massmove.errors import MassmoveError
+from massmove.io.memory import synthetic_job_mb
 from massmove.preflight import check_run_config
 from massmove.pairs import synthetic_pairs
 from massmove.settings import config_named_files, select, stage_keys, stage_params
@@ -96,6 +97,14 @@ def config_files_of(stage):
     replayed search): inputs of its rule, so that an edited file reruns the jobs that read it.
     """
     return config_named_files(select(config, stage_keys(stage)))
+
+
+def synthetic_mem_mb(stage, floor_mb):
+    """``mem_mb`` of a synthetic job: its measured peak scaled to the configured scene (never
+    below the rule's own figure; massmove.io.memory)."""
+    if config["source"] != "synthetic":
+        return floor_mb
+    return synthetic_job_mb(config["synthetic"], stage, floor_mb)
 
 
 def detector_of(wildcards):

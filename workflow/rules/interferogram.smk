@@ -16,7 +16,7 @@ rule interferogram:
         "../../envs/core.yaml"
     threads: 1
     resources:
-        mem_mb=4000,
+        mem_mb=synthetic_mem_mb("interferogram", 4000),
         runtime=20,
     params:
         settings=settings_of("interferogram"),

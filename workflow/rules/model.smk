@@ -12,7 +12,7 @@ rule training_scene:
         "../../envs/core.yaml"
     threads: 1
     resources:
-        mem_mb=6000,
+        mem_mb=synthetic_mem_mb("training_scene", 6000),
         runtime=30,
     params:
         settings=settings_of("training_scene"),
@@ -33,7 +33,7 @@ rule calibration_scene:
         "../../envs/core.yaml"
     threads: 1
     resources:
-        mem_mb=6000,
+        mem_mb=synthetic_mem_mb("calibration_scene", 6000),
         runtime=30,
     params:
         settings=settings_of("calibration_scene"),

@@ -33,7 +33,7 @@ rule simulate_ground:
         "../../envs/core.yaml"
     threads: 1
     resources:
-        mem_mb=4000,
+        mem_mb=synthetic_mem_mb("simulate_ground", 4000),
         runtime=20,
     params:
         settings=settings_of("simulate_ground"),
@@ -54,7 +54,7 @@ rule simulate:
         "../../envs/core.yaml"
     threads: 1
     resources:
-        mem_mb=6000,
+        mem_mb=synthetic_mem_mb("simulate", 6000),
         runtime=30,
     params:
         settings=settings_of("simulate"),
@@ -77,7 +77,7 @@ rule simulate_truth:
         "../../envs/core.yaml"
     threads: 1
     resources:
-        mem_mb=6000,
+        mem_mb=synthetic_mem_mb("simulate_truth", 6000),
         runtime=30,
     params:
         settings=settings_of("simulate_truth"),
