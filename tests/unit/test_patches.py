@@ -167,3 +167,32 @@ def test_the_hard_spot_is_the_pixel_of_the_largest_fringe_rate_excess():
     assert score > 0.3 and abs(row - 100) <= 6 and abs(col - 20) <= 6
     calm, spot = hard_spot(np.zeros((128, 128)), np.zeros((128, 128)), np.ones((128, 128), bool), RULE)
     assert calm == 0.0 and spot == (-1, -1)
+
+
+def test_the_empty_ground_is_shared_between_folds_too():
+    # 100 blocks of 256 px: a quarter hold training patches, every block holds 16 tiles
+    rng = np.random.default_rng(2)
+    blocks = [(r, c) for r in range(10) for c in range(10)]
+    origins, sampled = [], []
+    for k, (r, c) in enumerate(blocks):
+        centre = np.array([r * 256 + 64, c * 256 + 64])
+        origins += [centre] * 16
+        sampled += [False] * 16
+        if k % 4 == 0:
+            n = int(rng.integers(2, 9))
+            origins += [centre] * n
+            sampled += [True] * n
+    origins, sampled = np.array(origins), np.array(sampled)
+    folds = assign_folds(
+        np.zeros(len(origins), np.int64),
+        origins,
+        patch_px=128,
+        block_px=256,
+        n_folds=5,
+        seed=1,
+        sampled=sampled,
+    )
+    patches = np.bincount(folds[sampled], minlength=5)
+    tiles = np.bincount(folds[~sampled], minlength=5)
+    assert patches.max() - patches.min() <= 8
+    assert tiles.max() - tiles.min() <= 16  # one block of tiles at most

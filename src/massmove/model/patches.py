@@ -173,7 +173,8 @@ def product_patches(
     windows = [(slice(r, r + patch_px), slice(c, c + patch_px)) for r, c in origins]
     keep = np.array([valid[w].mean() >= min_valid_fraction for w in windows], dtype=bool)
     kept = [w for w, k in zip(windows, keep, strict=True) if k]
-    spots = [hard_spot(bands["wrapped_phase"][w], bands["coherence"][w], valid[w], hardness) for w in kept]
+    # the hardest spot among the pixels the loss sees (a faint pattern's fringes are no clutter)
+    spots = [hard_spot(bands["wrapped_phase"][w], bands["coherence"][w], trained[w], hardness) for w in kept]
     return ProductPatches(
         np.stack([stack[(slice(None), *w)] for w in kept]),
         np.stack([label[w] for w in kept]).astype(np.uint8),
@@ -222,15 +223,18 @@ def assign_folds(
     block_px: int,
     n_folds: int,
     seed: int,
-    weights: NDArray[np.float64] | None = None,
+    sampled: NDArray[np.bool_] | None = None,
 ) -> NDArray[np.int64]:
     """Fold of each patch: the ground block of its centre; blocks dealt to folds so that the
-    folds hold about the same weight of patches.
+    folds hold about the same number of training patches, and of tiles.
 
     Patches of the same area (all pairs of one scene share the ground) and block share a fold.
-    Blocks are taken in a seeded random order, heaviest first (``weights`` per patch, 1 each by
-    default), each to the fold with the least weight so far (ties: the lowest fold): a few
-    heavy blocks no longer leave one member with half the training data of another.
+    ``sampled`` marks the training patches (all by default); the rest are tiles (the ground a
+    member mines and predicts out of fold). Blocks holding training patches are taken in a
+    seeded random order, most patches first, each to the fold with the fewest patches so far;
+    then the blocks of tiles alone, most tiles first, each to the fold with the fewest tiles (ties:
+    the lowest fold). A few heavy blocks no longer leave one member with half the training data
+    of another, nor one member with most of the empty ground.
 
     Examples
     --------
@@ -243,16 +247,23 @@ def assign_folds(
     blocks = np.column_stack([area_ids, centre // block_px])
     unique, inverse = np.unique(blocks, axis=0, return_inverse=True)
     inverse = inverse.ravel()
-    weight = np.ones(len(area_ids)) if weights is None else np.asarray(weights, dtype=np.float64)
-    block_weight = np.bincount(inverse, weights=weight, minlength=len(unique))
+    is_patch = np.ones(len(area_ids), bool) if sampled is None else np.asarray(sampled, dtype=bool)
+    patches_in = np.bincount(inverse, weights=is_patch, minlength=len(unique))
+    tiles_in = np.bincount(inverse, weights=~is_patch, minlength=len(unique))
     shuffled = np.random.default_rng(seed).permutation(len(unique))
-    order = shuffled[np.argsort(-block_weight[shuffled], kind="stable")]
     fold_of_block = np.empty(len(unique), dtype=np.int64)
-    load = np.zeros(n_folds)
-    for block in order:
-        fold = int(np.argmin(load))
+    patch_load, tile_load = np.zeros(n_folds), np.zeros(n_folds)
+    with_patches = shuffled[patches_in[shuffled] > 0]
+    for block in with_patches[np.argsort(-patches_in[with_patches], kind="stable")]:
+        fold = int(np.argmin(patch_load))
         fold_of_block[block] = fold
-        load[fold] += block_weight[block]
+        patch_load[fold] += patches_in[block]
+        tile_load[fold] += tiles_in[block]
+    tiles_only = shuffled[patches_in[shuffled] == 0]
+    for block in tiles_only[np.argsort(-tiles_in[tiles_only], kind="stable")]:
+        fold = int(np.argmin(tile_load))
+        fold_of_block[block] = fold
+        tile_load[fold] += tiles_in[block]
     return fold_of_block[inverse]
 
 

@@ -22,9 +22,6 @@ from massmove.model.patches import (
     fold_split,
 )
 
-#: weight of an unsampled tile, against 1 for a training patch, when folds are balanced
-TILE_WEIGHT = 1e-3
-
 
 def labelled_sources(
     scene_dirs: Sequence[str | Path],
@@ -122,9 +119,8 @@ def fold_data(
     (its out-of-fold predictions). Patches and tiles share the folds of their ground blocks;
     nothing that overlaps the fold's validation ground is trained on."""
     both = concatenate([patches, tiles])
-    # folds balanced by training patches; tiles weigh little, only to spread the blocks that hold
-    # no sampled patch
-    weights = np.concatenate([np.ones(len(patches)), np.full(len(tiles), TILE_WEIGHT)])
+    # folds balanced by training patches, then the ground of tiles alone by tiles
+    sampled = np.concatenate([np.ones(len(patches), bool), np.zeros(len(tiles), bool)])
     folds = assign_folds(
         both.area_ids,
         both.origins,
@@ -132,7 +128,7 @@ def fold_data(
         block_px=block_px,
         n_folds=n_folds,
         seed=seed,
-        weights=weights,
+        sampled=sampled,
     )
     train_index, validation_index = fold_split(folds, both.area_ids, both.origins, fold, patch_px=patch_px)
     n = len(patches)
