@@ -20,16 +20,21 @@ from typing import Any
 
 from massmove.asf.credentials import check_trusted_hosts
 from massmove.config import resolve_config
-from massmove.io.memory import GROUND_BYTES_PER_PX, PRODUCT_BYTES_PER_PX, refuse_beyond_memory
+from massmove.io.memory import (
+    GROUND_BYTES_PER_PX,
+    PRODUCT_BYTES_PER_PX,
+    refuse_beyond_memory,
+    simulated_extent_km,
+)
 
 
 def refuse_oversized(config: Mapping[str, Any]) -> None:
     """A synthetic scene or product grid whose arrays cannot fit this machine, with the numbers."""
     if config["source"] == "synthetic":
         synthetic = config["synthetic"]
-        width_m, height_m = (1000.0 * km + 2 * synthetic["margin_m"] for km in synthetic["extent_km"])
-        spacing_m = synthetic["terrain"]["ground_spacing_m"]
-        ground_px = (width_m / spacing_m) * (height_m / spacing_m)
+        width_km, height_km = simulated_extent_km(synthetic)
+        spacing_km = synthetic["terrain"]["ground_spacing_m"] / 1000.0
+        ground_px = (width_km / spacing_km) * (height_km / spacing_km)
         refuse_beyond_memory(
             ground_px * GROUND_BYTES_PER_PX,
             "config keys 'synthetic.extent_km' and 'synthetic.terrain.ground_spacing_m' "

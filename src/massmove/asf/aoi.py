@@ -11,6 +11,7 @@ from rasterio.warp import transform_bounds
 from massmove.errors import ConfigError, InputError
 from massmove.io.vector import read_vector
 from massmove.raster import Grid
+from massmove.settings import aoi_path
 
 
 def aoi_geometry(aoi: Sequence[float] | str, *, base_dir: str | Path = ".") -> shapely.Geometry:
@@ -29,14 +30,15 @@ def aoi_geometry(aoi: Sequence[float] | str, *, base_dir: str | Path = ".") -> s
     >>> aoi_geometry([7.0, 46.0, 7.5, 46.3]).bounds
     (7.0, 46.0, 7.5, 46.3)
     """
-    if isinstance(aoi, str) and aoi.strip().upper().startswith(("POLYGON", "MULTIPOLYGON")):
+    path_named = aoi_path(aoi)
+    if isinstance(aoi, str) and path_named is None:
         try:
             geometry = shapely.from_wkt(aoi)
         except shapely.errors.GEOSException as err:
             raise ConfigError(f"config key 'aoi': invalid WKT ({err})") from err
         _check_valid([geometry], "the WKT polygon")
-    elif isinstance(aoi, str):
-        path = Path(aoi) if Path(aoi).is_absolute() else Path(base_dir) / aoi
+    elif path_named is not None:
+        path = Path(path_named) if Path(path_named).is_absolute() else Path(base_dir) / path_named
         if not path.is_file():
             raise InputError(f"config key 'aoi': file not found: {path}")
         frame = read_vector(path, what="AOI polygons")

@@ -60,6 +60,12 @@ PEAK_MB_PER_KM2 = {
 MEASURED_GROUND_SPACING_M = 5.0
 
 
+def simulated_extent_km(synthetic: Mapping[str, Any]) -> tuple[float, float]:
+    """Width and height of the simulated ground (the scene's extent plus its margins), km."""
+    width_km, height_km = (km + 2 * synthetic["margin_m"] / 1000.0 for km in synthetic["extent_km"])
+    return width_km, height_km
+
+
 def synthetic_job_mb(synthetic: Mapping[str, Any], stage: str, floor_mb: int) -> int:
     """``mem_mb`` of a synthetic job: the measured peak scaled to this scene, with 25 % headroom,
     never below the rule's ``floor_mb`` (the default scene keeps the rule's own figure).
@@ -72,7 +78,7 @@ def synthetic_job_mb(synthetic: Mapping[str, Any], stage: str, floor_mb: int) ->
     >>> synthetic_job_mb({**scene, "extent_km": [40, 40]}, "simulate", 6000)
     15970
     """
-    width_km, height_km = (km + 2 * synthetic["margin_m"] / 1000.0 for km in synthetic["extent_km"])
+    width_km, height_km = simulated_extent_km(synthetic)
     scale = 1.0
     if stage in ("simulate_ground", "simulate_truth", "training_scene", "calibration_scene"):
         scale = (MEASURED_GROUND_SPACING_M / synthetic["terrain"]["ground_spacing_m"]) ** 2
