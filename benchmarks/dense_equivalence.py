@@ -26,8 +26,8 @@ import torch
 from generator_equivalence import crop_classifier_auc, new_accumulator, pair_statistics, summarise
 
 from massmove.config import resolve_config
+from massmove.grid import sample_nearest
 from massmove.io.raster_io import read_grid
-from massmove.raster import sample_nearest
 from massmove.settings import StageSettings
 from massmove.simulate.ground import simulate_ground
 from massmove.stages.model import training_scene_config

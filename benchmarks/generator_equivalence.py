@@ -37,9 +37,9 @@ import torch
 from rasterio import features
 
 from massmove.config import resolve_config
+from massmove.grid import sample_nearest
 from massmove.insar.fringes import fringe_excess
 from massmove.io.raster_io import read_bands, read_grid
-from massmove.raster import sample_nearest
 from massmove.settings import StageSettings, select, stage_keys
 from massmove.simulate.ground import simulate_ground
 from massmove.simulate.landcover import LandCover

@@ -85,14 +85,14 @@ def run_scene(
 
 
 def deformation_truth(scene_dir: Path, pair_id: str, config: Mapping[str, Any]) -> Path:
-    """The pair's truth under the former rule (``synthetic.truth.judged_on: deformation``),
+    """The pair's truth under the simpler rule (``synthetic.truth.judged_on: deformation``),
     computed once beside the scene's own (``results/truth_deformation/{pair}.gpkg``)."""
     from massmove.io.raster_io import read_raster
     from massmove.io.vector import write_gpkg
+    from massmove.pairs import find_pair
     from massmove.simulate.ground import product_grid, read_ground
     from massmove.simulate.imaging import track_context
     from massmove.simulate.truth import pair_truth
-    from massmove.stages.sources import find_pair
 
     path = scene_dir / f"results/truth_deformation/{pair_id}.gpkg"
     if not path.exists():
@@ -238,7 +238,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--deformation-truth",
         action="store_true",
-        help="also score the ensemble against the former truth (judged on the unfiltered deformation)",
+        help="also score the ensemble against the simpler truth (judged on the unfiltered deformation)",
     )
     args = parser.parse_args(argv)
 

@@ -1,6 +1,6 @@
 """Ensemble inference: massmove's tiled inference (a) against a naive loop (b).
 
-(a) ``massmove.model.infer``: the interferogram opened lazily in dask chunks with a halo,
+(a) ``massmove.detect.tiling``: the interferogram opened lazily in dask chunks with a halo,
     overlapping patches in batches through every member (all loaded once), smooth blending,
     the likelihood COG written chunk by chunk.
 (b) naive: the whole raster read into memory, patches cut one at a time (same patch grid),
@@ -32,15 +32,10 @@ import rasterio
 import torch
 
 from massmove.config import resolve_config
-from massmove.model.channels import product_channels
+from massmove.detect.channels import product_channels
+from massmove.detect.tiling import blend_window, inference_workers, likelihood_array, write_likelihood
 from massmove.model.checkpoint import save_member
-from massmove.model.infer import (
-    blend_window,
-    inference_workers,
-    likelihood_array,
-    load_ensemble,
-    write_likelihood,
-)
+from massmove.model.ensemble import load_ensemble
 from massmove.model.network import build_network, network_settings, resolve_device
 
 POSTING_M = 12.5

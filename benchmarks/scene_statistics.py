@@ -36,9 +36,9 @@ from numpy.typing import NDArray
 from scene_runs import run_workflow
 
 from massmove.config import deep_merge, load_yaml, resolve_config
+from massmove.grid import sample_nearest, sample_on_grid
 from massmove.io.labels import rasterise_labels
 from massmove.pairs import synthetic_pairs
-from massmove.raster import sample_nearest, sample_on_grid
 from massmove.simulate.ground import product_grid, read_ground
 from massmove.simulate.landcover import LandCover
 

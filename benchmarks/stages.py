@@ -18,9 +18,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from massmove import stages
 from massmove.config import load_yaml, resolve_config
 from massmove.pairs import synthetic_acquisitions, synthetic_pairs
+from massmove.settings import StageSettings
+from massmove.stages.interferogram import interferogram_stage
+from massmove.stages.simulate import simulate_acquisition_stage, simulate_ground_stage, simulate_truth_stage
 
 
 def peak_rss_mb() -> float:
@@ -46,8 +48,8 @@ def main() -> int:
     dem = workdir / "resources/dem/synthetic_dem.tif"
     timed(
         "simulate_ground",
-        stages.simulate_ground_stage,
-        config,
+        simulate_ground_stage,
+        StageSettings.from_config("simulate_ground", config),
         ground,
         dem,
         workdir / "results/truth/movements.gpkg",
@@ -57,8 +59,8 @@ def main() -> int:
             store = workdir / f"resources/slc/{acquisition.scene_id}.zarr"
             timed(
                 f"simulate {acquisition.scene_id}",
-                stages.simulate_acquisition_stage,
-                config,
+                simulate_acquisition_stage,
+                StageSettings.from_config("simulate", config),
                 ground,
                 acquisition.scene_id,
                 store,
@@ -67,8 +69,8 @@ def main() -> int:
         truth = workdir / f"results/truth/{pair.pair_id}"
         timed(
             f"simulate_truth {pair.pair_id}",
-            stages.simulate_truth_stage,
-            config,
+            simulate_truth_stage,
+            StageSettings.from_config("simulate_truth", config),
             ground,
             dem,
             pair.pair_id,
@@ -79,8 +81,8 @@ def main() -> int:
         slc = workdir / "resources/slc"
         timed(
             f"interferogram {pair.pair_id}",
-            stages.interferogram_stage,
-            config,
+            interferogram_stage,
+            StageSettings.from_config("interferogram", config),
             pair.pair_id,
             slc / f"{pair.reference.scene_id}.zarr",
             slc / f"{pair.secondary.scene_id}.zarr",

@@ -1,8 +1,11 @@
 """Configuration: defaults from the JSON schema, key-by-key merging, validation, digest.
 
-The schema (``workflow/schemas/config.schema.yaml``) is the single source of truth: every
-key has a type, a description and a default. ``config/config.yaml`` is generated from it
-(``massmove config-template``) and a test checks that the two never drift.
+The schema (``workflow/schemas/config.schema.yaml``, with the synthetic section in
+``synthetic.schema.yaml`` beside it) is the single source of truth: every key has a type, a
+description and a default. :func:`load_schema` inlines its ``$ref`` and fills in its
+``required`` lists, so that every reader walks plain nested ``properties``.
+``config/config.yaml`` is generated from it (``massmove config-template``) and a test checks
+that the two never drift.
 """
 
 from __future__ import annotations
@@ -52,12 +55,111 @@ def load_yaml(path: str | Path) -> Any:
         ) from err
 
 
+#: keywords whose values are data, not schemas (never searched for ``$ref``)
+_DATA_KEYWORDS = frozenset({"default", "enum", "const", "examples"})
+#: keywords whose values map names to schemas (the names are not keywords)
+_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "dependentSchemas"})
+#: what a node that names a shape with ``$ref`` may add to it (the key's own annotations)
+_REF_ANNOTATIONS = frozenset({"$ref", "description", "default", "title", "examples", "$comment"})
+
+
 def load_schema(schema_path: str | Path | None = None) -> dict[str, Any]:
-    """Load the config schema (the shipped one by default)."""
-    schema = load_yaml(schema_path or default_schema_path())
-    if not isinstance(schema, dict):
-        raise ConfigError(f"{schema_path}: the schema must be a mapping")
+    """Load the config schema (the shipped one by default), ready for every reader.
+
+    The schema files follow two conventions that are resolved here, so that validation and
+    every walker (:func:`schema_defaults`, :func:`config_template`, the tests) see a schema
+    without references in which each key carries its own type, description and default:
+
+    - ``$ref`` (``#/$defs/name`` in the same file, ``other.yaml`` or ``other.yaml#/$defs/name``
+      beside it) is inlined: the named shape, with the referring node's other keywords
+      (description, default) added to it; ``$defs`` are dropped once inlined;
+    - an object whose ``properties`` come without a ``required`` list requires every property
+      it declares, in their order; an explicit ``required`` list is kept as written.
+    """
+    path = Path(schema_path or default_schema_path())
+    documents: dict[Path, Any] = {}
+    schema: dict[str, Any] = _inline_refs(_schema_document(path, documents), path, documents, ())
+    _require_declared(schema)
     return schema
+
+
+def _schema_document(path: Path, documents: dict[Path, Any]) -> Any:
+    """A schema file, read once per load."""
+    key = path.resolve()
+    if key not in documents:
+        document = load_yaml(path)
+        if not isinstance(document, dict):
+            raise ConfigError(f"{path}: the schema must be a mapping")
+        documents[key] = document
+    return documents[key]
+
+
+def _ref_target(ref: Any, base: Path, documents: dict[Path, Any]) -> tuple[Path, Any]:
+    """The file and the node a ``$ref`` of the schema file ``base`` names."""
+    if not isinstance(ref, str) or "://" in ref:
+        raise ConfigError(f"{base}: $ref {ref!r} is not a file beside it or a #/pointer")
+    file_part, _, pointer = ref.partition("#")
+    path = base.parent / file_part if file_part else base
+    node = _schema_document(path, documents)
+    if pointer:
+        for part in pointer.lstrip("/").split("/"):
+            part = part.replace("~1", "/").replace("~0", "~")
+            if not isinstance(node, dict) or part not in node:
+                raise ConfigError(f"{base}: $ref {ref!r} names nothing in {path.name}")
+            node = node[part]
+    if not isinstance(node, dict):
+        raise ConfigError(f"{base}: $ref {ref!r} names no schema")
+    if not pointer:  # a whole file: its own $schema is no keyword of the section
+        node = {key: value for key, value in node.items() if key != "$schema"}
+    return path, node
+
+
+def _inline_refs(node: Any, base: Path, documents: dict[Path, Any], seen: tuple[str, ...]) -> Any:
+    """``node`` of the schema file ``base`` with every ``$ref`` inlined and ``$defs`` dropped."""
+    if isinstance(node, list):
+        return [_inline_refs(item, base, documents, seen) for item in node]
+    if not isinstance(node, dict):
+        return node
+    resolved: dict[str, Any] = {}
+    if "$ref" in node:
+        path, target = _ref_target(node["$ref"], base, documents)
+        where = f"{path.resolve()}#{str(node['$ref']).partition('#')[2]}"
+        if where in seen:
+            raise ConfigError(f"{base}: $ref {node['$ref']!r} refers to itself")
+        if clash := (set(target) & set(node)) - _REF_ANNOTATIONS:
+            raise ConfigError(
+                f"{base}: {', '.join(sorted(clash))} beside $ref {node['$ref']!r} would replace "
+                "the named shape's own (only annotations may stand beside a $ref)"
+            )
+        resolved.update(_inline_refs(target, path, documents, (*seen, where)))
+    for key, value in node.items():
+        if key in ("$ref", "$defs"):
+            continue
+        if key in _DATA_KEYWORDS:
+            resolved[key] = copy.deepcopy(value)
+        elif key in _SCHEMA_MAPS and isinstance(value, dict):
+            resolved[key] = {name: _inline_refs(sub, base, documents, seen) for name, sub in value.items()}
+        else:
+            resolved[key] = _inline_refs(value, base, documents, seen)
+    return resolved
+
+
+def _require_declared(node: Any) -> None:
+    """Give every object schema that declares ``properties`` without ``required`` all of them."""
+    if isinstance(node, list):
+        for item in node:
+            _require_declared(item)
+        return
+    if not isinstance(node, dict):
+        return
+    if isinstance(node.get("properties"), dict) and "required" not in node:
+        node["required"] = list(node["properties"])
+    for key, value in node.items():
+        if key in _SCHEMA_MAPS and isinstance(value, dict):
+            for sub in value.values():
+                _require_declared(sub)
+        elif key not in _DATA_KEYWORDS:
+            _require_declared(value)
 
 
 def schema_defaults(schema: Mapping[str, Any]) -> Any:
@@ -70,9 +172,7 @@ def schema_defaults(schema: Mapping[str, Any]) -> Any:
         return copy.deepcopy(schema["default"])
     if "properties" in schema and schema.get("type") == "object":
         return {key: schema_defaults(sub) for key, sub in schema["properties"].items()}
-    if "default" not in schema:
-        raise ConfigError(f"schema property without default: {schema.get('description', schema)}")
-    return copy.deepcopy(schema["default"])
+    raise ConfigError(f"schema property without default: {schema.get('description', schema)}")
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:

@@ -10,8 +10,9 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-from massmove.errors import ConfigError
+from massmove.errors import ConfigError, InputError
 from massmove.io.atomic import atomic_path
+from massmove.settings import StageSettings
 
 TRACK_PATTERN = re.compile(r"^(?P<direction>[AD])(?P<orbit>\d{3})$")
 
@@ -131,7 +132,7 @@ def synthetic_pairs(config: Mapping[str, Any]) -> list[Pair]:
 
 
 def pair_record(pair: Pair) -> dict[str, Any]:
-    """One row of the pair table (the design contract's columns)."""
+    """One row of the pair table, ``results/pairs.csv`` (docs/method.md, "Pair table")."""
     track = Track.parse(pair.track)
     return {
         "pair_id": pair.pair_id,
@@ -147,7 +148,7 @@ def pair_record(pair: Pair) -> dict[str, Any]:
 
 
 def pair_table(pairs: Sequence[Pair]) -> pd.DataFrame:
-    """The pair table of the design contract (one row per pair)."""
+    """The pair table, one row per pair (:func:`pair_record`)."""
     return pd.DataFrame([pair_record(pair) for pair in pairs])
 
 
@@ -155,3 +156,67 @@ def write_pair_table(pairs: Sequence[Pair], path: str | Path) -> None:
     """Write the pair table as CSV, atomically."""
     with atomic_path(path) as tmp:
         pair_table(pairs).to_csv(tmp, index=False)
+
+
+#: the columns of the pair table that hold the ``;``-joined scene ids of each pass
+SCENE_COLUMNS = {"reference": "reference_scene", "secondary": "secondary_scene"}
+
+
+def find_pair(config: Mapping[str, Any], pair_id: str) -> Pair:
+    """The synthetic pair of the config with this id."""
+    for pair in synthetic_pairs(config):
+        if pair.pair_id == pair_id:
+            return pair
+    raise ConfigError(f"pair {pair_id} is not implied by the config (tracks x baselines_days x dates)")
+
+
+def read_pair_table(path: str | Path) -> pd.DataFrame:
+    """The pair table ``results/pairs.csv`` as written by :func:`write_pair_table` or a search."""
+    return pd.read_csv(path)
+
+
+def pair_row(path: str | Path, pair_id: str) -> dict[str, Any]:
+    """The row of the pair table of this pair."""
+    table = read_pair_table(path)
+    rows = table[table["pair_id"] == pair_id]
+    if rows.empty:
+        raise InputError(f"{path}: no pair {pair_id}")
+    return rows.iloc[0].to_dict()
+
+
+def pass_scene_ids(row: Mapping[str, Any], role: str) -> list[str]:
+    """The scene ids of one pass (``reference`` or ``secondary``) of a pair-table row: one per
+    slice, as the table joins them with ``;``.
+
+    Examples
+    --------
+    >>> pass_scene_ids({"reference_scene": "S1A_a;S1A_b", "secondary_scene": "S1A_c"}, "reference")
+    ['S1A_a', 'S1A_b']
+    """
+    return str(row[SCENE_COLUMNS[role]]).split(";")
+
+
+def table_scene_ids(table: pd.DataFrame) -> list[str]:
+    """Every scene id the pairs of a pair table need, sorted."""
+    return sorted(
+        {s for row in table.to_dict("records") for role in SCENE_COLUMNS for s in pass_scene_ids(row, role)}
+    )
+
+
+def pair_tags(config: StageSettings, record: Mapping[str, Any]) -> dict[str, Any]:
+    """Product tags of a pair from its pair-table row (:func:`pair_record`, ``results/pairs.csv``
+    or a given interferogram's ``record``, whose relative orbit may be ``unknown``), with the
+    digest of the stage's settings."""
+    orbit = record["relative_orbit"]
+    return {
+        "pair_id": record["pair_id"],
+        "track": record["track"],
+        "direction": record["direction"],
+        "relative_orbit": int(orbit) if str(orbit).isdigit() else orbit,
+        "reference": record["reference_datetime"],
+        "secondary": record["secondary_datetime"],
+        "reference_scene": record["reference_scene"],
+        "secondary_scene": record["secondary_scene"],
+        "baseline_days": int(record["baseline_days"]),
+        "settings_digest": config.digest,
+    }

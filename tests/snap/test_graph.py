@@ -10,7 +10,7 @@ import shapely
 
 from massmove.config import resolve_config
 from massmove.errors import ConfigError, InputError
-from massmove.raster import Grid
+from massmove.grid import Grid
 from massmove.snap.gpt import GptError, find_gpt, gpt_command, run_gpt, snap_version
 from massmove.snap.graph import GraphSettings, build_graph, read_graph, write_graph
 from massmove.snap.nodes import node_template

@@ -14,7 +14,7 @@ from massmove.config import resolve_config
 from massmove.errors import InputError
 from massmove.evaluate.agreement import area_iou, pairwise_agreement, read_annotations
 from massmove.settings import StageSettings
-from massmove.stages.evaluate import agreement_stage
+from massmove.stages.agreement import agreement_stage
 from tests.runs import snakemake
 
 X0, Y0 = 2_600_000.0, 1_120_000.0

@@ -9,12 +9,12 @@ import rasterio
 
 from massmove.config import resolve_config
 from massmove.detect.baseline import BaselineDetector
-from massmove.detector import Detector
+from massmove.detect.channels import product_channels
+from massmove.detect.detector import Detector
+from massmove.detect.tiling import likelihood_of_block
+from massmove.grid import Grid
 from massmove.insar.fringes import fringe_rate
 from massmove.io.raster_io import write_cog
-from massmove.model.channels import product_channels
-from massmove.model.infer import likelihood_of_block
-from massmove.raster import Grid
 from massmove.settings import StageSettings
 from massmove.stages.model import segment_stage
 

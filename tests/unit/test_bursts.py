@@ -9,12 +9,23 @@ import pytest
 import shapely
 
 from massmove.errors import InputError
-from massmove.snap.bursts import match_bursts, read_annotation, select_bursts
+from massmove.snap.bursts import SwathAnnotation, bursts_over_aoi, match_bursts, parse_annotation
 from tests.snap.safe import shifted_annotation
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "s1_annotation"
 IW1 = FIXTURES / "s1b-iw1-slc-vv-20210401t052624-20210401t052649-026269-032297-004.xml.gz"
 IW2 = FIXTURES / "s1b-iw2-slc-vh-20210401t052622-20210401t052650-026269-032297-002.xml.gz"
+
+
+def read_annotation(path: Path) -> SwathAnnotation:
+    """An annotation fixture (plain or gzip-compressed XML)."""
+    data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    return parse_annotation(data, path)
+
+
+def select_bursts(annotations: list[SwathAnnotation], aoi: shapely.Geometry) -> dict:
+    """The bursts of single-product annotations over the AOI."""
+    return bursts_over_aoi({a.swath: a.bursts for a in annotations}, aoi, [a.path for a in annotations])
 
 
 def test_real_annotation_parses():

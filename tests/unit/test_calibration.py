@@ -8,6 +8,7 @@ import pytest
 import shapely
 
 from massmove.evaluate.calibration import best_setting, calibration_table, choose_detection
+from massmove.grid import Grid
 from massmove.io.detection import (
     DetectionSettings,
     calibration_from_tags,
@@ -15,7 +16,6 @@ from massmove.io.detection import (
     detection_from_tags,
     resolve_detection,
 )
-from massmove.raster import Grid
 
 GRID = Grid(2_600_000.0, 1_200_000.0, 10.0, 40, 40, "EPSG:2056")
 

@@ -1,4 +1,7 @@
+import copy
 import datetime as dt
+import json
+import re
 
 import pytest
 import yaml
@@ -11,6 +14,7 @@ from massmove.config import (
     load_yaml,
     resolve_config,
     schema_defaults,
+    validate_config,
 )
 from massmove.errors import ConfigError
 
@@ -43,10 +47,136 @@ def test_every_schema_key_is_typed_described_and_defaulted(repo):
             assert "default" in sub, key
 
 
+def test_the_schema_files_name_shapes_and_leave_required_to_the_loader(repo):
+    schemas = repo / "workflow/schemas"
+    raw = "".join(path.read_text() for path in sorted(schemas.glob("*.yaml")))
+    assert "$ref" in raw and "$defs" in raw
+    assert not re.search(r"issue [0-9]", raw, re.IGNORECASE), "descriptions name no issue numbers"
+    schema = load_schema(schemas / "config.schema.yaml")
+    text = json.dumps(schema)
+    assert "$ref" not in text and "$defs" not in text
+    synthetic = schema["properties"]["synthetic"]
+    assert synthetic["description"].startswith("The physically based synthetic Sentinel-1 scene")
+    assert "$schema" not in synthetic
+    rock = synthetic["properties"]["landcover"]["properties"]["rock"]
+    # the shape of $defs/landcover_class, the key's own description and default
+    assert rock["additionalProperties"] is False
+    assert rock["required"] == ["sigma0_db", "gamma_inf", "tau_days"]
+    assert rock["description"].startswith("Bare rock") and rock["default"]["tau_days"] == 60.0
+    slope = synthetic["properties"]["rock_glaciers"]["properties"]["slope_deg"]
+    assert slope["items"] == {"type": "number", "minimum": 0, "maximum": 90} and slope["maxItems"] == 2
+    assert synthetic["required"] == list(synthetic["properties"])
+    # an explicit required list is kept: the optional fields of list entries stay optional
+    entry = schema["properties"]["files"]["properties"]["interferograms"]["items"]
+    assert entry["required"] == ["phase", "reference", "secondary"]
+    for section in ("labelled", "calibration"):
+        node = schema["properties"]["train"]["properties"][section]
+        node = node["properties"]["labelled"] if section == "calibration" else node
+        assert node["items"]["required"] == ["interferogram", "labels"], section
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("synthetic.landslides.area_min_m2", "key 'synthetic.landslides': 'area_min_m2' is a required"),
+        ("synthetic.landcover.rock.tau_days", "key 'synthetic.landcover.rock': 'tau_days' is a required"),
+        ("period.start", "config key 'period': 'start' is a required property"),
+        ("synthetic", "config key '(top level)': 'synthetic' is a required property"),
+    ],
+)
+def test_a_missing_key_is_named(default_config, key, expected):
+    config = copy.deepcopy(default_config)
+    *parents, last = key.split(".")
+    node = config
+    for part in parents:
+        node = node[part]
+    del node[last]
+    with pytest.raises(ConfigError, match=re.escape(expected)):
+        validate_config(config, load_schema())
+
+
+def test_load_schema_inlines_refs_of_its_own_file_and_of_files_beside_it(tmp_path):
+    (tmp_path / "part.yaml").write_text(
+        "$schema: https://json-schema.org/draft/2020-12/schema\n"
+        "type: object\nadditionalProperties: false\ndescription: A part.\n"
+        "properties:\n  size: {$ref: 'main.yaml#/$defs/positive', description: Size., default: 1}\n"
+    )
+    (tmp_path / "main.yaml").write_text(
+        "type: object\nadditionalProperties: false\n"
+        "properties:\n  part: {$ref: part.yaml}\n"
+        "  when: {$ref: '#/$defs/positive', description: When., default: 2}\n"
+        "$defs:\n  positive: {type: number, exclusiveMinimum: 0}\n"
+    )
+    schema = load_schema(tmp_path / "main.yaml")
+    assert schema == {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "part": {
+                "type": "object",
+                "additionalProperties": False,
+                "description": "A part.",
+                "properties": {
+                    "size": {"type": "number", "exclusiveMinimum": 0, "description": "Size.", "default": 1}
+                },
+                "required": ["size"],
+            },
+            "when": {"type": "number", "exclusiveMinimum": 0, "description": "When.", "default": 2},
+        },
+        "required": ["part", "when"],
+    }
+    assert schema_defaults(schema) == {"part": {"size": 1}, "when": 2}
+    assert "# A part.\npart:\n  # Size.\n  size: 1\n# When.\nwhen: 2\n" in config_template(schema)
+
+
+@pytest.mark.parametrize(
+    ("node", "expected"),
+    [
+        ("{$ref: '#/$defs/nothing'}", "$ref '#/$defs/nothing' names nothing in main.yaml"),
+        ("{$ref: 'missing.yaml'}", "config file not found"),
+        ("{$ref: 'https://example.org/s.json'}", "is not a file beside it or a #/pointer"),
+        ("{$ref: '#/$defs/loop'}", "$ref '#/$defs/loop' refers to itself"),
+        ("{$ref: '#/$defs/shape', minimum: 1}", "minimum beside $ref '#/$defs/shape' would replace"),
+    ],
+)
+def test_a_bad_ref_is_one_line_naming_it(tmp_path, node, expected):
+    (tmp_path / "main.yaml").write_text(
+        f"type: object\nproperties:\n  key: {node}\n"
+        "$defs:\n  loop: {$ref: '#/$defs/loop'}\n  shape: {type: number, minimum: 0}\n"
+    )
+    with pytest.raises(ConfigError) as err:
+        load_schema(tmp_path / "main.yaml")
+    assert expected in str(err.value) and "\n" not in str(err.value)
+
+
 @pytest.mark.parametrize(
     ("override", "expected"),
     [
         ({"synthetic": {"extnt_km": [1, 1]}}, "config key 'synthetic.extnt_km': unknown key"),
+        (
+            {"synthetic": {"landcover": {"rock": {"gama_inf": 0.2}}}},
+            "config key 'synthetic.landcover.rock.gama_inf': unknown key (allowed here: gamma_inf, sigma0_db",
+        ),
+        (
+            {"synthetic": {"rock_glaciers": {"slope_deg": [5, 95]}}},
+            "config key 'synthetic.rock_glaciers.slope_deg.1': 95 is greater than the maximum of 90",
+        ),
+        (
+            {"synthetic": {"slope_deformations": {"compartments": {"area_m2": [1, 2, 3]}}}},
+            "config key 'synthetic.slope_deformations.compartments.area_m2': [1, 2, 3] is too long",
+        ),
+        (
+            {"synthetic": {"landslides": {"edge_irregularity": 0.9}}},
+            "config key 'synthetic.landslides.edge_irregularity': 0.9 is greater than the maximum of 0.5",
+        ),
+        (
+            {"train": {"labelled": [{"interferogram": "a.tif"}]}},
+            "config key 'train.labelled.0': 'labels' is a required property",
+        ),
+        (
+            {"period": {"end": "30-09-2018"}},
+            "config key 'period.end': '30-09-2018' does not match",
+        ),
         ({"posting_m": "fine"}, "config key 'posting_m': expected number, got str 'fine'"),
         ({"tracks": ["A88"]}, "config key 'tracks.0'"),
         ({"interferogram": {"engine": "gamma"}}, "config key 'interferogram.engine'"),

@@ -11,8 +11,10 @@ import numpy as np
 import pytest
 import torch
 
-from massmove.detector import Detector
+from massmove.detect.detector import Detector
+from massmove.detect.tiling import blend_window, likelihood_of_block
 from massmove.errors import CorruptInputError, InputError
+from massmove.grid import Grid
 from massmove.io.raster_io import write_cog
 from massmove.model.augment import augment_batch
 from massmove.model.checkpoint import (
@@ -23,7 +25,7 @@ from massmove.model.checkpoint import (
     save_member,
     verify_member,
 )
-from massmove.model.infer import Ensemble, blend_window, likelihood_of_block
+from massmove.model.ensemble import Ensemble
 from massmove.model.network import build_network
 from massmove.model.patches import PatchSet
 from massmove.model.train import (
@@ -34,7 +36,6 @@ from massmove.model.train import (
     predict_patches,
     train_member,
 )
-from massmove.raster import Grid
 
 CHANNELS = ["cos_phase", "sin_phase", "coherence"]
 NETWORK = {
@@ -369,7 +370,8 @@ def test_distributed_scheduler_gives_the_local_likelihood(member_dir, tmp_path):
     import rasterio
     from distributed import LocalCluster
 
-    from massmove.model.infer import inference_workers, likelihood_array, load_ensemble, write_likelihood
+    from massmove.detect.tiling import inference_workers, likelihood_array, write_likelihood
+    from massmove.model.ensemble import load_ensemble
 
     product = tmp_path / "product.tif"
     small_product(product)

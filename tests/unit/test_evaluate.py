@@ -13,9 +13,9 @@ from sklearn.metrics import f1_score, jaccard_score, precision_score, recall_sco
 
 from massmove.errors import InputError
 from massmove.evaluate.pair import evaluate_pair, pool_evaluations
+from massmove.grid import Grid
 from massmove.io.labels import rasterise_labels
 from massmove.io.raster_io import write_cog
-from massmove.raster import Grid
 from massmove.stages.evaluate import evaluate_pair_stage, evaluation_stage
 
 CRS = "EPSG:2056"

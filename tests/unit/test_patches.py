@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 import shapely
 
+from massmove.detect.channels import product_channels
+from massmove.grid import Grid
 from massmove.io.labels import rasterise_labels
 from massmove.io.raster_io import write_cog
-from massmove.model.channels import product_channels
 from massmove.model.patches import (
     HardnessRule,
     assign_folds,
@@ -21,7 +22,6 @@ from massmove.model.patches import (
     select_patches,
     tile_indices,
 )
-from massmove.raster import Grid
 
 RULE = HardnessRule(window_px=9, min_coherence=0.35)
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from massmove.simulate.phase_domain import band_limited_speckle, speckle_pair
-from massmove.simulate.truth import ExpectedSignal
+from massmove.simulate.signal import ExpectedSignal
 
 
 def test_band_limited_speckle_has_unit_power_and_the_slc_band(default_config):

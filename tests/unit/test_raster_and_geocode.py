@@ -2,10 +2,10 @@ import numpy as np
 import pytest
 
 from massmove.geometry import AcquisitionGeometry, ground_to_radar
+from massmove.grid import Grid, sample_bilinear, sample_on_grid
 from massmove.insar.geocode import geocode, grid_radar_coordinates
 from massmove.insar.multilook import multilook
 from massmove.insar.radarcode import radar_coded_heights
-from massmove.raster import Grid, sample_bilinear, sample_on_grid
 
 
 def test_grid_from_bounds_snaps_outwards():
@@ -100,7 +100,7 @@ def test_geocoding_round_trip(scene):
 
 
 def test_point_sampler_matches_sample_on_grid():
-    from massmove.raster import PointSampler
+    from massmove.grid import PointSampler
 
     grid = Grid(100.0, 900.0, 5.0, 60, 80, "EPSG:2056")
     values = np.random.default_rng(3).normal(size=grid.shape)

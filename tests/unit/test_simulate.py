@@ -6,9 +6,9 @@ import pytest
 from scipy import stats
 
 from massmove.config import resolve_config
+from massmove.grid import Grid
 from massmove.io.slc_store import SlcScene
 from massmove.pairs import synthetic_pairs
-from massmove.raster import Grid
 from massmove.simulate.atmosphere import tropospheric_delay
 from massmove.simulate.ground import ground_grid, processor_dem, product_grid, simulate_ground
 from massmove.simulate.imaging import form_slc, track_context

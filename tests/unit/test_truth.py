@@ -6,15 +6,15 @@ import numpy as np
 import pytest
 
 from massmove.config import resolve_config
+from massmove.grid import Grid
 from massmove.insar.goldstein import goldstein_filter
 from massmove.insar.multilook import multilook
-from massmove.raster import Grid
 from massmove.simulate.product_noise import product_phase_noise_variance
+from massmove.simulate.signal import phase_noise_variance
 from massmove.simulate.truth import (
     CLUTTER_MARGIN_MIN_PX,
     contrast_to_clutter,
     extent_polygon,
-    phase_noise_variance,
     unwrap_guided,
     visible_extent,
 )

@@ -8,7 +8,7 @@ import shapely
 
 from massmove.detect.vectorise import detection_polygons, merge_detections
 from massmove.evaluate.metrics import match_objects
-from massmove.raster import Grid
+from massmove.grid import Grid
 from massmove.scores import object_scores, pixel_counts, pixel_scores
 
 GRID = Grid(2600000.0, 1100000.0, 12.5, 40, 40, "EPSG:2056")

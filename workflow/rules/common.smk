@@ -3,13 +3,17 @@ import os
 import sys
 from pathlib import Path
 
-import pandas as pd
-
 from massmove.config import primary_detector
 from massmove.errors import MassmoveError
 from massmove.io.memory import synthetic_job_mb
 from massmove.preflight import check_run_config
-from massmove.pairs import synthetic_pairs
+from massmove.pairs import (
+    pair_row,
+    pass_scene_ids,
+    read_pair_table,
+    synthetic_pairs,
+    table_scene_ids,
+)
 from massmove.settings import config_named_files, select, stage_keys, stage_params
 
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
@@ -126,15 +130,7 @@ def get_asf_scenes():
     """Scenes the pairs of a real search need (after the search checkpoint when live)."""
     if ASF_SCENES is not None:
         return ASF_SCENES
-    pairs = pd.read_csv(checkpoints.search.get().output.pairs)
-    return sorted(
-        {
-            s
-            for column in ("reference_scene", "secondary_scene")
-            for v in pairs[column]
-            for s in v.split(";")
-        }
-    )
+    return table_scene_ids(read_pair_table(checkpoints.search.get().output.pairs))
 
 
 def can_detect():
@@ -242,7 +238,7 @@ def get_run_pairs():
     (after the search checkpoint)."""
     if PAIRS:
         return sorted(PAIRS)
-    return sorted(pd.read_csv(checkpoints.search.get().output.pairs)["pair_id"])
+    return sorted(read_pair_table(checkpoints.search.get().output.pairs)["pair_id"])
 
 
 def get_pair_slices(wildcards, role):
@@ -250,9 +246,8 @@ def get_pair_slices(wildcards, role):
     if PAIRS:
         ids = [s.scene_id for s in getattr(PAIRS[wildcards.pair], role).slices]
     else:
-        table = pd.read_csv(checkpoints.search.get().output.pairs)
-        row = table[table["pair_id"] == wildcards.pair]
-        ids = row[f"{role}_scene"].iloc[0].split(";")
+        row = pair_row(checkpoints.search.get().output.pairs, wildcards.pair)
+        ids = pass_scene_ids(row, role)
     return [f"resources/slc/{scene}.zip" for scene in sorted(ids)]
 
 

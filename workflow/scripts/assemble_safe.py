@@ -2,11 +2,11 @@
 
 from massmove.logs import script_logging
 from massmove.settings import StageSettings
-from massmove.stages.sources import assemble_safe_stage
+from massmove.stages.download import assemble_safe_stage
 
-with script_logging(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
+with script_logging(snakemake.log[0]):
     assemble_safe_stage(
-        StageSettings.from_rule(snakemake.params.settings),  # noqa: F821
-        snakemake.input.bursts,  # noqa: F821
-        snakemake.output.slc,  # noqa: F821
+        StageSettings.from_rule(snakemake.params.settings),
+        snakemake.input.bursts,
+        snakemake.output.slc,
     )

@@ -2,12 +2,12 @@
 
 from massmove.logs import script_logging
 from massmove.settings import StageSettings
-from massmove.stages.report import audit_stage
+from massmove.stages.provenance import audit_stage
 
-with script_logging(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
+with script_logging(snakemake.log[0]):
     audit_stage(
-        StageSettings.from_rule(snakemake.params.settings),  # noqa: F821
-        snakemake.input.provenance,  # noqa: F821
-        snakemake.output.report,  # noqa: F821
-        cores=snakemake.threads,  # noqa: F821
+        StageSettings.from_rule(snakemake.params.settings),
+        snakemake.input.provenance,
+        snakemake.output.report,
+        cores=snakemake.threads,
     )

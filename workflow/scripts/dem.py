@@ -2,8 +2,8 @@
 
 from massmove.logs import script_logging
 from massmove.settings import StageSettings
-from massmove.stages.sources import dem_stage
+from massmove.stages.download import dem_stage
 
-with script_logging(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
-    settings = StageSettings.from_rule(snakemake.params.settings)  # noqa: F821
-    dem_stage(settings, snakemake.output.dem, snakemake.output.tiles)  # noqa: F821
+with script_logging(snakemake.log[0]):
+    settings = StageSettings.from_rule(snakemake.params.settings)
+    dem_stage(settings, snakemake.output.dem, snakemake.output.tiles)

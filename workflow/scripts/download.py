@@ -2,12 +2,12 @@
 
 from massmove.logs import script_logging
 from massmove.settings import StageSettings
-from massmove.stages.sources import download_stage
+from massmove.stages.download import download_stage
 
-with script_logging(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
+with script_logging(snakemake.log[0]):
     download_stage(
-        StageSettings.from_rule(snakemake.params.settings),  # noqa: F821
-        snakemake.wildcards.scene,  # noqa: F821
-        snakemake.input.scenes,  # noqa: F821
-        snakemake.output.slc,  # noqa: F821
+        StageSettings.from_rule(snakemake.params.settings),
+        snakemake.wildcards.scene,
+        snakemake.input.scenes,
+        snakemake.output.slc,
     )

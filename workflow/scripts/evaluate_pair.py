@@ -4,11 +4,11 @@ from massmove.logs import script_logging
 from massmove.settings import StageSettings
 from massmove.stages.evaluate import evaluate_pair_stage
 
-with script_logging(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
+with script_logging(snakemake.log[0]):
     evaluate_pair_stage(
-        StageSettings.from_rule(snakemake.params.settings),  # noqa: F821
-        snakemake.input.detections,  # noqa: F821
-        snakemake.input.likelihood,  # noqa: F821
-        snakemake.input.reference,  # noqa: F821
-        snakemake.output.evaluation,  # noqa: F821
+        StageSettings.from_rule(snakemake.params.settings),
+        snakemake.input.detections,
+        snakemake.input.likelihood,
+        snakemake.input.reference,
+        snakemake.output.evaluation,
     )

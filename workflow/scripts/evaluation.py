@@ -4,9 +4,9 @@ from massmove.logs import script_logging
 from massmove.settings import StageSettings
 from massmove.stages.evaluate import evaluation_stage
 
-with script_logging(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
+with script_logging(snakemake.log[0]):
     evaluation_stage(
-        StageSettings.from_rule(snakemake.params.settings),  # noqa: F821
-        snakemake.input.pairs,  # noqa: F821
-        snakemake.output.evaluation,  # noqa: F821
+        StageSettings.from_rule(snakemake.params.settings),
+        snakemake.input.pairs,
+        snakemake.output.evaluation,
     )

@@ -4,8 +4,8 @@ from massmove.logs import script_logging
 from massmove.settings import StageSettings
 from massmove.stages.files import files_pairs_stage
 
-with script_logging(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
+with script_logging(snakemake.log[0]):
     files_pairs_stage(
-        StageSettings.from_rule(snakemake.params.settings),  # noqa: F821
-        snakemake.output.pairs,  # noqa: F821
+        StageSettings.from_rule(snakemake.params.settings),
+        snakemake.output.pairs,
     )

@@ -6,11 +6,11 @@ from massmove.logs import script_logging
 from massmove.settings import StageSettings
 from massmove.stages.hyp3 import hyp3_interferogram_stage
 
-with script_logging(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
+with script_logging(snakemake.log[0]):
     hyp3_interferogram_stage(
-        StageSettings.from_rule(snakemake.params.settings),  # noqa: F821
-        snakemake.wildcards.pair,  # noqa: F821
-        snakemake.input.pairs,  # noqa: F821
-        sorted(Path(snakemake.input.products).glob("*.zip")),  # noqa: F821
-        snakemake.output.product,  # noqa: F821
+        StageSettings.from_rule(snakemake.params.settings),
+        snakemake.wildcards.pair,
+        snakemake.input.pairs,
+        sorted(Path(snakemake.input.products).glob("*.zip")),
+        snakemake.output.product,
     )

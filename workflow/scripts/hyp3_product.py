@@ -4,12 +4,12 @@ from massmove.logs import script_logging
 from massmove.settings import StageSettings
 from massmove.stages.hyp3 import hyp3_product_stage
 
-with script_logging(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
+with script_logging(snakemake.log[0]):
     hyp3_product_stage(
-        StageSettings.from_rule(snakemake.params.settings),  # noqa: F821
-        snakemake.wildcards.pair,  # noqa: F821
-        snakemake.input.pairs,  # noqa: F821
-        snakemake.input.search,  # noqa: F821
-        snakemake.output.products,  # noqa: F821
-        snakemake.output.record,  # noqa: F821
+        StageSettings.from_rule(snakemake.params.settings),
+        snakemake.wildcards.pair,
+        snakemake.input.pairs,
+        snakemake.input.search,
+        snakemake.output.products,
+        snakemake.output.record,
     )

@@ -4,9 +4,9 @@ from massmove.logs import script_logging
 from massmove.settings import StageSettings
 from massmove.stages.files import import_interferogram_stage
 
-with script_logging(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
+with script_logging(snakemake.log[0]):
     import_interferogram_stage(
-        StageSettings.from_rule(snakemake.params.settings),  # noqa: F821
-        snakemake.wildcards.pair,  # noqa: F821
-        snakemake.output.product,  # noqa: F821
+        StageSettings.from_rule(snakemake.params.settings),
+        snakemake.wildcards.pair,
+        snakemake.output.product,
     )

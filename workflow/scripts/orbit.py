@@ -2,13 +2,13 @@
 
 from massmove.logs import script_logging
 from massmove.settings import StageSettings
-from massmove.stages.sources import orbit_stage
+from massmove.stages.download import orbit_stage
 
-with script_logging(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
+with script_logging(snakemake.log[0]):
     orbit_stage(
-        StageSettings.from_rule(snakemake.params.settings),  # noqa: F821
-        snakemake.wildcards.scene,  # noqa: F821
-        snakemake.input.scenes,  # noqa: F821
-        snakemake.output.orbit,  # noqa: F821
-        snakemake.output.record,  # noqa: F821
+        StageSettings.from_rule(snakemake.params.settings),
+        snakemake.wildcards.scene,
+        snakemake.input.scenes,
+        snakemake.output.orbit,
+        snakemake.output.record,
     )

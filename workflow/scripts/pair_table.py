@@ -2,7 +2,7 @@
 
 from massmove.logs import script_logging
 from massmove.settings import StageSettings
-from massmove.stages.sources import pairs_stage
+from massmove.stages.simulate import pairs_stage
 
-with script_logging(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
-    pairs_stage(StageSettings.from_rule(snakemake.params.settings), snakemake.output.pairs)  # noqa: F821
+with script_logging(snakemake.log[0]):
+    pairs_stage(StageSettings.from_rule(snakemake.params.settings), snakemake.output.pairs)

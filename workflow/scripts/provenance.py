@@ -4,12 +4,12 @@ from pathlib import Path
 
 from massmove.logs import script_logging
 from massmove.settings import StageSettings
-from massmove.stages.report import provenance_stage
+from massmove.stages.provenance import provenance_stage
 
-with script_logging(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
+with script_logging(snakemake.log[0]):
     provenance_stage(
-        StageSettings.from_rule(snakemake.params.settings),  # noqa: F821
+        StageSettings.from_rule(snakemake.params.settings),
         Path.cwd(),
-        snakemake.params.snakefile,  # noqa: F821
-        snakemake.output.provenance,  # noqa: F821
+        snakemake.params.snakefile,
+        snakemake.output.provenance,
     )

@@ -4,12 +4,12 @@ from massmove.logs import script_logging
 from massmove.settings import StageSettings
 from massmove.stages.model import segment_stage
 
-with script_logging(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
+with script_logging(snakemake.log[0]):
     segment_stage(
-        StageSettings.from_rule(snakemake.params.settings),  # noqa: F821
-        snakemake.input.product,  # noqa: F821
-        snakemake.input.get("members", []),  # noqa: F821
-        snakemake.output.likelihood,  # noqa: F821
-        threads=snakemake.threads,  # noqa: F821
-        detector=snakemake.params.detector,  # noqa: F821
+        StageSettings.from_rule(snakemake.params.settings),
+        snakemake.input.product,
+        snakemake.input.get("members", []),
+        snakemake.output.likelihood,
+        threads=snakemake.threads,
+        detector=snakemake.params.detector,
     )

@@ -2,9 +2,9 @@
 
 from massmove.logs import script_logging
 from massmove.settings import StageSettings
-from massmove.stages.sources import simulate_ground_stage
+from massmove.stages.simulate import simulate_ground_stage
 
-with script_logging(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
-    settings = StageSettings.from_rule(snakemake.params.settings)  # noqa: F821
-    out = snakemake.output  # noqa: F821
-    simulate_ground_stage(settings, out.ground, out.dem, out.movements)  # noqa: F821
+with script_logging(snakemake.log[0]):
+    settings = StageSettings.from_rule(snakemake.params.settings)
+    out = snakemake.output
+    simulate_ground_stage(settings, out.ground, out.dem, out.movements)

@@ -2,14 +2,14 @@
 
 from massmove.logs import script_logging
 from massmove.settings import StageSettings
-from massmove.stages.sources import simulate_truth_stage
+from massmove.stages.simulate import simulate_truth_stage
 
-with script_logging(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
+with script_logging(snakemake.log[0]):
     simulate_truth_stage(
-        StageSettings.from_rule(snakemake.params.settings),  # noqa: F821
-        snakemake.input.ground,  # noqa: F821
-        snakemake.input.dem,  # noqa: F821
-        snakemake.wildcards.pair,  # noqa: F821
-        snakemake.output.patterns,  # noqa: F821
-        snakemake.output.phase,  # noqa: F821
+        StageSettings.from_rule(snakemake.params.settings),
+        snakemake.input.ground,
+        snakemake.input.dem,
+        snakemake.wildcards.pair,
+        snakemake.output.patterns,
+        snakemake.output.phase,
     )

@@ -4,15 +4,15 @@ from massmove.logs import script_logging
 from massmove.settings import StageSettings
 from massmove.stages.snap import snap_graph_stage
 
-with script_logging(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
+with script_logging(snakemake.log[0]):
     snap_graph_stage(
-        StageSettings.from_rule(snakemake.params.settings),  # noqa: F821
-        snakemake.wildcards.pair,  # noqa: F821
-        snakemake.input.pairs,  # noqa: F821
-        list(snakemake.input.reference),  # noqa: F821
-        list(snakemake.input.secondary),  # noqa: F821
-        snakemake.input.dem[0] if snakemake.input.dem else None,  # noqa: F821
-        snakemake.output.graph,  # noqa: F821
-        snakemake.output.bursts,  # noqa: F821
-        snakemake.params.output_stem,  # noqa: F821
+        StageSettings.from_rule(snakemake.params.settings),
+        snakemake.wildcards.pair,
+        snakemake.input.pairs,
+        list(snakemake.input.reference),
+        list(snakemake.input.secondary),
+        snakemake.input.dem[0] if snakemake.input.dem else None,
+        snakemake.output.graph,
+        snakemake.output.bursts,
+        snakemake.params.output_stem,
     )

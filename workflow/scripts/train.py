@@ -4,10 +4,10 @@ from massmove.logs import script_logging
 from massmove.settings import StageSettings
 from massmove.stages.model import train_stage
 
-with script_logging(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
+with script_logging(snakemake.log[0]):
     train_stage(
-        StageSettings.from_rule(snakemake.params.settings),  # noqa: F821
-        int(snakemake.wildcards.fold),  # noqa: F821
-        snakemake.input.scenes,  # noqa: F821
-        snakemake.output.member,  # noqa: F821
+        StageSettings.from_rule(snakemake.params.settings),
+        int(snakemake.wildcards.fold),
+        snakemake.input.scenes,
+        snakemake.output.member,
     )

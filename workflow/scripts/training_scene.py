@@ -5,11 +5,11 @@ from massmove.logs import script_logging
 from massmove.settings import StageSettings
 from massmove.stages.model import training_scene_stage
 
-with script_logging(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
-    settings = StageSettings.from_rule(snakemake.params.settings)  # noqa: F821
+with script_logging(snakemake.log[0]):
+    settings = StageSettings.from_rule(snakemake.params.settings)
     training_scene_stage(
         settings,
-        int(snakemake.wildcards.seed),  # noqa: F821
-        snakemake.output.scene,  # noqa: F821
+        int(snakemake.wildcards.seed),
+        snakemake.output.scene,
         movement_density_factor=settings["train"]["movement_density_factor"],
     )

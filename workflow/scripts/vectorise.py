@@ -4,9 +4,9 @@ from massmove.logs import script_logging
 from massmove.settings import StageSettings
 from massmove.stages.detect import vectorise_stage
 
-with script_logging(snakemake.log[0]):  # noqa: F821 - injected by Snakemake
+with script_logging(snakemake.log[0]):
     vectorise_stage(
-        StageSettings.from_rule(snakemake.params.settings),  # noqa: F821
-        snakemake.input.likelihood,  # noqa: F821
-        snakemake.output.detections,  # noqa: F821
+        StageSettings.from_rule(snakemake.params.settings),
+        snakemake.input.likelihood,
+        snakemake.output.detections,
     )

@@ -9,8 +9,8 @@ import shapely
 from rasterio.warp import transform_bounds
 
 from massmove.errors import ConfigError, InputError
+from massmove.grid import Grid
 from massmove.io.vector import read_vector
-from massmove.raster import Grid
 from massmove.settings import aoi_path
 
 

@@ -176,7 +176,7 @@ def build_pairs(
 
 
 def pass_pair_table(pairs: Sequence[PassPair]) -> pd.DataFrame:
-    """``results/pairs.csv`` for real acquisitions (the design contract)."""
+    """``results/pairs.csv`` for real acquisitions (columns: docs/method.md, "Pair table")."""
     rows = []
     for pair in pairs:
         track = Track.parse(pair.reference.track)

@@ -25,8 +25,8 @@ import numpy as np
 import torch
 from numpy.typing import NDArray
 
+from massmove.detect.channels import NORMALISATION
 from massmove.insar.fringes import fringe_excess
-from massmove.model.channels import NORMALISATION
 
 #: channels the baseline reads, whatever the ensemble's
 BASELINE_CHANNELS = ("cos_phase", "sin_phase", "coherence")
@@ -34,7 +34,7 @@ BASELINE_CHANNELS = ("cos_phase", "sin_phase", "coherence")
 
 @dataclasses.dataclass(frozen=True)
 class BaselineDetector:
-    """Fringe-rate and coherence rules, a :class:`massmove.detector.Detector`: ``predict`` maps
+    """Fringe-rate and coherence rules, a :class:`massmove.detect.detector.Detector`: ``predict`` maps
     a batch of normalised patches (n, 3, p, p) to a likelihood mean and a spread of zeros."""
 
     patch_px: int

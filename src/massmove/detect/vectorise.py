@@ -14,7 +14,7 @@ from rasterio import features
 from scipy import ndimage, sparse
 from scipy.sparse import csgraph
 
-from massmove.raster import Grid
+from massmove.grid import Grid
 
 #: 4-connectivity, as rasterio.features.shapes uses by default
 FOUR_CONNECTED = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]])

@@ -24,8 +24,8 @@ from rasterio import features
 
 from massmove.detect.vectorise import detection_polygons
 from massmove.evaluate.metrics import match_objects
+from massmove.grid import Grid
 from massmove.io.detection import CALIBRATED, FALLBACK
-from massmove.raster import Grid
 from massmove.scores import object_scores
 
 log = logging.getLogger(__name__)

@@ -13,8 +13,8 @@ import shapely
 from numpy.typing import NDArray
 
 from massmove.evaluate.metrics import coverage_recall, match_objects, polygon_pixel_shares
+from massmove.grid import Grid
 from massmove.io.labels import rasterise_labels
-from massmove.raster import Grid
 from massmove.scores import object_scores, pixel_counts, pixel_scores, proportion
 
 

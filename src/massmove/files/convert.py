@@ -24,10 +24,10 @@ from rasterio.warp import Resampling, reproject, transform_bounds
 from rasterio.windows import Window, from_bounds
 
 from massmove.errors import InputError
-from massmove.files.inventory import UNKNOWN, FileInterferogram
+from massmove.files.interferogram import UNKNOWN, FileInterferogram
+from massmove.grid import Grid
 from massmove.io.memory import PRODUCT_BYTES_PER_PX, refuse_beyond_memory
 from massmove.io.raster_io import posting_m_of
-from massmove.raster import Grid
 
 # a wrapped phase stays within [-pi, pi]; rounding of stored values gets this much slack
 PHASE_SLACK_RAD = 1e-3

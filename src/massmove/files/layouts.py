@@ -19,8 +19,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from massmove.constants import SENTINEL1_WAVELENGTH_M
 from massmove.errors import ConfigError, InputError
-from massmove.files.inventory import SENTINEL1_WAVELENGTH_M, FileInterferogram
+from massmove.files.interferogram import FileInterferogram
 
 LICSAR_PHASE = re.compile(r"^(?P<d1>\d{8})_(?P<d2>\d{8})\.geo\.diff_pha\.tif$")
 LICSAR_FRAME = re.compile(r"^(?P<orbit>\d{3})(?P<direction>[AD])_\d{5}_\d{6}$")

@@ -25,6 +25,7 @@ from massmove.geometry import (
     radar_to_ground,
     slant_range,
 )
+from massmove.grid import Grid, expanded_bounds, sample_on_grid
 from massmove.insar.coherence import coherence
 from massmove.insar.coregistration import geometric_coordinates, resample, residual_shift
 from massmove.insar.geocode import geocode, grid_radar_coordinates
@@ -32,7 +33,6 @@ from massmove.insar.goldstein import goldstein_filter
 from massmove.insar.multilook import multilook
 from massmove.insar.radarcode import radar_coded_heights, simulated_interferometric_phase
 from massmove.io.slc_store import SlcScene
-from massmove.raster import Grid, expanded_bounds, sample_on_grid
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from massmove.geometry import AcquisitionGeometry, ground_to_radar
+from massmove.grid import Grid, sample_bilinear, sample_on_grid
 from massmove.insar.multilook import multilooked_coordinate
-from massmove.raster import Grid, sample_bilinear, sample_on_grid
 
 
 def grid_radar_coordinates(

@@ -10,7 +10,7 @@ from scipy import ndimage
 
 from massmove.errors import InputError
 from massmove.geometry import AcquisitionGeometry, ground_to_radar, slant_range
-from massmove.raster import Grid, sample_on_grid
+from massmove.grid import Grid, sample_on_grid
 from massmove.splat import accumulate
 
 MAX_FILL_PX = 8

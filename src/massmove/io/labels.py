@@ -14,8 +14,8 @@ from numpy.typing import NDArray
 from rasterio import features
 
 from massmove.errors import InputError
+from massmove.grid import Grid
 from massmove.io.vector import read_vector
-from massmove.raster import Grid
 
 
 def rasterise_labels(polygons: gpd.GeoDataFrame, grid: Grid) -> NDArray[np.uint8]:

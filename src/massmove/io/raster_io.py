@@ -14,8 +14,8 @@ from numpy.typing import NDArray
 from rasterio.io import MemoryFile
 
 from massmove.errors import InputError
+from massmove.grid import Grid
 from massmove.io.atomic import atomic_path
-from massmove.raster import Grid
 
 COG_BLOCKSIZE = 256
 METRES_PER_DEGREE = 111_319.49

@@ -84,12 +84,6 @@ def write_slc_store(
         )
 
 
-def read_slc_geometry(path: str | Path) -> tuple[AcquisitionGeometry, dict[str, Any]]:
-    """Read only the geometry and metadata of a store (no pixel check)."""
-    group = _open(Path(path))
-    return _geometry(Path(path), group), dict(group.attrs["metadata"])
-
-
 def _open(path: Path) -> zarr.Group:
     if not path.exists():
         raise InputError(f"SLC store not found: {path}")

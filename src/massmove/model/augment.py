@@ -16,7 +16,7 @@ def augment_batch(
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Random flips, 90 degree rotations, a constant phase offset and a phase sign flip.
 
-    ``inputs`` is (n, c, h, w) with the normalised channels of :mod:`massmove.model.channels`;
+    ``inputs`` is (n, c, h, w) with the normalised channels of :mod:`massmove.detect.channels`;
     ``labels`` and ``valid`` are (n, h, w). Adding a constant to the wrapped phase (an unknown
     reference phase) or flipping its sign (the other look direction's convention) leaves the
     pattern, and so the label, unchanged.

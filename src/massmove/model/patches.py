@@ -14,11 +14,11 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import ndimage
 
+from massmove.detect.channels import product_channels
 from massmove.errors import InputError
 from massmove.insar.fringes import fringe_excess
 from massmove.io.labels import rasterise_labels
 from massmove.io.raster_io import read_bands
-from massmove.model.channels import product_channels
 
 KINDS = ("positive", "negative", "hard_negative", "mined")
 #: pixels around a pattern left out of the loss (neither pattern nor background) are grown by this

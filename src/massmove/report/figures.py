@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 from cmcrameri import cm  # noqa: E402
 from numpy.typing import NDArray  # noqa: E402
 
-from massmove.raster import Grid  # noqa: E402
+from massmove.grid import Grid  # noqa: E402
 
 #: outline colours: detections, reference, baseline
 # outlines drawn over the wrapped phase (white detections stand out on romaO)

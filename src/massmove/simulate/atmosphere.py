@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from massmove.raster import Grid
+from massmove.grid import Grid
 from massmove.simulate.fields import domain_variance_fraction, power_law_field
 
 

@@ -13,8 +13,8 @@ from numpy.typing import NDArray
 from scipy import ndimage
 
 from massmove.errors import CorruptInputError, InputError
+from massmove.grid import Grid
 from massmove.io.atomic import atomic_path
-from massmove.raster import Grid
 from massmove.simulate.fields import power_law_field
 from massmove.simulate.landcover import classify_landcover
 from massmove.simulate.landslides import Movement, velocity_field

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from massmove.raster import Grid
+from massmove.grid import Grid
 from massmove.simulate.fields import power_law_field
 
 

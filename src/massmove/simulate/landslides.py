@@ -21,7 +21,7 @@ import shapely
 from numpy.typing import NDArray
 from scipy import special
 
-from massmove.raster import Grid
+from massmove.grid import Grid
 
 HARMONICS = (2, 3, 4)
 

@@ -34,14 +34,15 @@ import scipy.fft
 from numpy.typing import NDArray
 
 from massmove.config import deep_merge
+from massmove.grid import Grid
 from massmove.insar.engine import model_phase, pair_geometry_tags, product_from_coregistered
 from massmove.pairs import Pair
-from massmove.raster import Grid
 from massmove.settings import StageSettings
 from massmove.simulate.ground import Ground
 from massmove.simulate.imaging import TrackContext, complex_normal, hamming_response
 from massmove.simulate.seeds import stream
-from massmove.simulate.truth import ExpectedSignal, PairTruth, expected_interferogram_radar, truth_from_signal
+from massmove.simulate.signal import ExpectedSignal, expected_interferogram_radar
+from massmove.simulate.truth import PairTruth, truth_from_signal
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import ndimage
 
-from massmove.raster import Grid
+from massmove.grid import Grid
 from massmove.simulate.fields import power_law_field
 from massmove.simulate.landcover import LandCover
 from massmove.simulate.landslides import HARMONICS, Movement, draw_areas

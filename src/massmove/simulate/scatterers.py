@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from massmove.geometry import AcquisitionGeometry, line_of_sight
-from massmove.raster import Grid, PointSampler, sample_nearest
+from massmove.grid import Grid, PointSampler, sample_nearest
 from massmove.simulate.ground import Ground
 from massmove.simulate.landcover import LandCover, class_table
 from massmove.simulate.terrain import surface_normal

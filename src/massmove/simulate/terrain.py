@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import ndimage
 
-from massmove.raster import Grid
+from massmove.grid import Grid
 from massmove.simulate.fields import power_law_field
 
 VALLEY_AZIMUTH_DEG = 65.0  # the Rhone valley runs ENE-WSW through Valais

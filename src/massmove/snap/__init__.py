@@ -1,1 +1,1 @@
-"""The SNAP engine: burst selection from SAFE annotations (graphs and gpt runs: issue 6)."""
+"""The SNAP engine: burst selection from SAFE annotations, the processing graph, and gpt runs."""

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import gzip
 import math
 import re
 import xml.etree.ElementTree as ET
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import shapely
@@ -69,18 +68,6 @@ def burst_id(burst_centre: dt.datetime, ascending_node: dt.datetime, relative_or
     """
     since_anx = (burst_centre - ascending_node).total_seconds() + (relative_orbit - 1) * T_ORB_S
     return 1 + math.floor((since_anx - T_PRE_S) / T_BEAM_S)
-
-
-def read_annotation(path: str | Path) -> SwathAnnotation:
-    """Parse an IW SLC annotation file (plain or gzip-compressed XML)."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"annotation not found: {path}")
-    try:
-        data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
-    except OSError as err:
-        raise InputError(f"{path}: not a readable Sentinel-1 SLC annotation ({err})") from err
-    return parse_annotation(data, path)
 
 
 def read_safe_annotations(safe_zip: str | Path, polarisation: str) -> list[SwathAnnotation]:
@@ -164,12 +151,24 @@ def parse_annotation(data: bytes, path: Path) -> SwathAnnotation:
     return SwathAnnotation(path, mission, swath, polarisation, direction, relative_orbit, tuple(bursts))
 
 
-def select_bursts(annotations: Sequence[SwathAnnotation], aoi: shapely.Geometry) -> dict[str, list[Burst]]:
-    """Per subswath, the bursts whose footprint intersects the AOI (subswaths without any left out)."""
-    selected = {a.swath: [b for b in a.bursts if b.footprint.intersects(aoi)] for a in annotations}
+def bursts_over_aoi(
+    bursts_by_swath: Mapping[str, Sequence[Burst]], aoi: shapely.Geometry, products: Sequence[str | Path]
+) -> dict[str, list[Burst]]:
+    """Per subswath, the bursts whose footprint intersects the AOI (subswaths without any left
+    out), in subswath order.
+
+    Raises
+    ------
+    InputError
+        No burst of ``products`` covers the AOI (the products are named).
+    """
+    selected = {
+        swath: [b for b in bursts_by_swath[swath] if b.footprint.intersects(aoi)]
+        for swath in sorted(bursts_by_swath)
+    }
     selected = {swath: bursts for swath, bursts in selected.items() if bursts}
     if not selected:
-        names = ", ".join(a.path.name for a in annotations)
+        names = ", ".join(Path(p).name for p in products)
         raise InputError(f"{names}: no burst covers the AOI {tuple(round(v, 4) for v in aoi.bounds)}")
     return selected
 

@@ -20,10 +20,9 @@ import rasterio
 from numpy.typing import NDArray
 from rasterio.warp import Resampling, reproject
 
+from massmove.constants import SPEED_OF_LIGHT_M_S
 from massmove.errors import InputError
-from massmove.raster import Grid
-
-SPEED_OF_LIGHT_M_S = 299_792_458.0
+from massmove.grid import Grid
 
 
 @dataclasses.dataclass(frozen=True)

@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from massmove.grid import Grid
 from massmove.io.atomic import atomic_path
-from massmove.raster import Grid
 from massmove.snap.nodes import node_template, pyrosar_auxil
 from massmove.snap.plan import BurstPlan
 

@@ -17,7 +17,7 @@ from typing import Any
 import shapely
 
 from massmove.errors import InputError
-from massmove.snap.bursts import Burst, SwathAnnotation, match_bursts, read_safe_annotations
+from massmove.snap.bursts import Burst, SwathAnnotation, bursts_over_aoi, match_bursts, read_safe_annotations
 
 log = logging.getLogger(__name__)
 
@@ -107,10 +107,10 @@ def plan_bursts(
     reference = _assembled(reference_products, polarisation)
     secondary = _assembled(secondary_products, polarisation)
     ids: dict[str, list[int]] = {}
-    for swath in sorted(reference):
-        chosen = [b for b in reference[swath]["bursts"] if b.footprint.intersects(aoi)]
-        if not chosen:
-            continue
+    covering = bursts_over_aoi(
+        {swath: reference[swath]["bursts"] for swath in reference}, aoi, reference_products
+    )
+    for swath, chosen in covering.items():
         if esd:
             chosen = _with_neighbour(reference[swath]["bursts"], chosen)
         if swath not in secondary:
@@ -120,9 +120,6 @@ def plan_bursts(
             )
         match_bursts(chosen, secondary[swath]["bursts"])  # raises, naming missing bursts
         ids[swath] = [b.burst_id for b in chosen]
-    if not ids:
-        names = ", ".join(Path(p).name for p in reference_products)
-        raise InputError(f"{names}: no burst covers the AOI {tuple(round(v, 4) for v in aoi.bounds)}")
     reference_used = _used_products(reference, ids, reference_products)
     secondary_used = _used_products(secondary, ids, secondary_products)
     swaths = []

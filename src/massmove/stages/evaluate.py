@@ -1,32 +1,20 @@
-"""Stages of the evaluation rules: one pair against its reference, the pooled run, the
-agreement study."""
+"""Stages of the evaluation rules (``evaluate.smk``): one pair against its reference, and the
+pooled run."""
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-
 from massmove.errors import InputError
-from massmove.evaluate.agreement import (
-    CLASSES_APART,
-    MERGED,
-    iou_matrix,
-    mean_iou_per_annotator,
-    pairwise_agreement,
-    read_annotations,
-)
 from massmove.evaluate.pair import evaluate_pair, pool_evaluations
-from massmove.io.atomic import atomic_path, write_json
+from massmove.io.atomic import write_json
 from massmove.io.detection import detection_from_tags
 from massmove.io.labels import read_labels
 from massmove.io.raster_io import read_bands
 from massmove.io.vector import read_vector
-from massmove.report.figures import heatmap_png
 from massmove.scores import format_score
 from massmove.settings import StageSettings
 
@@ -106,41 +94,3 @@ def evaluation_stage(
         format_score(pooled["object_f1"], "f1"),
     )
     write_json(evaluation_json, pooled, indent=1)
-
-
-def agreement_stage(
-    config: StageSettings,
-    annotation_paths: Mapping[str, str | Path],
-    csv_path: str | Path,
-    png_path: str | Path,
-) -> None:
-    """``results/agreement/agreement.csv`` (pairwise IoU per scope, and each annotator's mean
-    with the others) and ``agreement.png`` (heatmaps, classes apart and merged)."""
-    settings = config["agreement"]
-    names = list(annotation_paths)
-    if len(names) < 2:
-        raise InputError("config key 'agreement.annotations': at least two annotation sets are needed")
-    sets = {
-        name: read_annotations(
-            path,
-            crs=config["crs"],
-            class_column=settings["class_column"],
-            default_class=settings["default_class"],
-        )
-        for name, path in annotation_paths.items()
-    }
-    rows = pairwise_agreement(sets, settings["classes"])
-    matrices = {scope: iou_matrix(rows, names, scope) for scope in (CLASSES_APART, MERGED)}
-    means = {scope: mean_iou_per_annotator(matrix) for scope, matrix in matrices.items()}
-    with atomic_path(Path(csv_path)) as tmp, tmp.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["annotator_a", "annotator_b", "scope", "iou"])
-        for row in rows:
-            iou = "" if row["iou"] is None else f"{row['iou']:.6f}"
-            writer.writerow([row["annotator_a"], row["annotator_b"], row["scope"], iou])
-        for scope, values in means.items():
-            for name, value in zip(names, values, strict=True):
-                writer.writerow([name, "mean_of_others", scope, "" if np.isnan(value) else f"{value:.6f}"])
-    png = heatmap_png(matrices, names, "Pairwise IoU")
-    with atomic_path(Path(png_path)) as tmp:
-        tmp.write_bytes(png)

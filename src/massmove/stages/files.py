@@ -10,7 +10,8 @@ import pandas as pd
 
 from massmove import __version__
 from massmove.errors import InputError
-from massmove.files.inventory import FileInterferogram, file_interferograms, selection_of
+from massmove.files.interferogram import FileInterferogram
+from massmove.files.inventory import file_interferograms, selection_of
 from massmove.io.atomic import atomic_path
 from massmove.io.raster_io import write_cog
 from massmove.settings import StageSettings
@@ -42,7 +43,7 @@ def import_interferogram_stage(
     """Check one given interferogram and write it as the interferogram product."""
     from massmove.asf.aoi import aoi_geometry
     from massmove.files.convert import convert
-    from massmove.stages.sources import pair_tags
+    from massmove.pairs import pair_tags
 
     item = find_file_interferogram(config, pair_id, base_dir=base_dir)
     converted = convert(

@@ -14,9 +14,9 @@ from massmove import __version__
 from massmove.errors import InputError
 from massmove.io.atomic import write_json
 from massmove.io.raster_io import write_cog
+from massmove.pairs import pair_row, pair_tags, pass_scene_ids
+from massmove.products import product_grid_for
 from massmove.settings import StageSettings
-from massmove.stages.snap import pair_row
-from massmove.stages.sources import pair_tags, product_grid_for
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ def pass_granules(
     from massmove.asf.bursts import read_burst_table
 
     row = pair_row(pairs_csv, pair_id)
-    scenes = [str(row[f"{role}_scene"]).split(";") for role in ("reference", "secondary")]
+    scenes = [pass_scene_ids(row, role) for role in ("reference", "secondary")]
     if job_type != "INSAR_ISCE_MULTI_BURST":
         return scenes[0], scenes[1]
     bursts = read_burst_table(search_dir)

@@ -13,17 +13,17 @@ import numpy as np
 import torch
 
 from massmove import __version__
-from massmove.detector import Detector
+from massmove.detect.channels import normalisation_of
+from massmove.detect.detector import Detector
 from massmove.errors import ConfigError, InputError
 from massmove.evaluate.calibration import calibration_table, choose_detection, pool_tables
 from massmove.io.atomic import atomic_path, write_json
 from massmove.io.detection import CALIBRATED, calibration_tags, peak_likelihood
 from massmove.io.raster_io import product_posting_m, read_grid
-from massmove.model.channels import normalisation_of
 from massmove.model.checkpoint import METADATA, OOF_FILE, read_metadata, save_member
 from massmove.model.network import network_settings
 from massmove.model.patches import KINDS, build_patch_set
-from massmove.model.sources import calibration_sources, fold_data, sampling_rule, training_sources
+from massmove.model.scenes import calibration_sources, fold_data, sampling_rule, training_sources
 from massmove.model.train import TrainSettings, train_member
 from massmove.settings import StageSettings
 
@@ -57,64 +57,20 @@ def training_scene_stage(
     config: StageSettings, seed: int, scene_dir: str | Path, *, movement_density_factor: float = 1.0
 ) -> None:
     """Simulate a labelled training (or calibration) scene with the detection scene's physics
-    and truth rules: ``interferograms/{pair}.tif``, ``truth/{pair}.gpkg`` and the noise-free
-    ``truth/{pair}_phase.tif``. ``train.generator`` slc makes them as the detection scene is made
-    (SLCs focused, then the built-in engine; the SLCs are intermediate and removed); phase draws
-    each pair from its expected signal (:mod:`massmove.simulate.phase_domain`).
+    and truth rules (:func:`massmove.simulate.scene.write_labelled_scene`).
     ``movement_density_factor`` > 1 makes a label-dense training scene (more landslides and
     rock glaciers through the same chain; :func:`training_scene_config`)."""
-    from massmove.stages.sources import phase_domain_stage, simulate_ground_stage
+    from massmove.simulate.scene import write_labelled_scene
 
     scene_config = training_scene_config(config, seed, movement_density_factor)
-    generator = config["train"]["generator"]
-    with atomic_path(scene_dir, directory=True) as tmp:
-        work = tmp / "work"
-        ground, dem = work / "ground.zarr", work / "dem.tif"
-        simulate_ground_stage(scene_config, ground, dem, tmp / "truth" / "movements.gpkg")
-        log.info("scene %d: %s generator, movement density x%g", seed, generator, movement_density_factor)
-        if generator == "phase":
-            phase_domain_stage(scene_config, ground, dem, tmp)
-        else:
-            _slc_pairs(scene_config, ground, dem, tmp)
-        shutil.rmtree(work)
-
-
-def _slc_pairs(scene_config: StageSettings, ground: Path, dem: Path, scene_dir: Path) -> None:
-    """The pairs of a training scene from focused SLCs (the detection scene's stages)."""
-    from massmove.pairs import synthetic_acquisitions, synthetic_pairs
-    from massmove.stages.sources import (
-        interferogram_stage,
-        simulate_acquisition_stage,
-        simulate_truth_stage,
+    log.info(
+        "scene %d: %s generator, movement density x%g",
+        seed,
+        config["train"]["generator"],
+        movement_density_factor,
     )
-
-    work = scene_dir / "work"
-    acquisitions = [
-        a for track in scene_config["tracks"] for a in synthetic_acquisitions(scene_config, track)
-    ]
-    for acquisition in acquisitions:
-        log.info("SLC %s", acquisition.scene_id)
-        simulate_acquisition_stage(
-            scene_config, ground, acquisition.scene_id, work / f"{acquisition.scene_id}.zarr"
-        )
-    for pair in synthetic_pairs(scene_config):
-        log.info("pair %s", pair.pair_id)
-        simulate_truth_stage(
-            scene_config,
-            ground,
-            dem,
-            pair.pair_id,
-            scene_dir / "truth" / f"{pair.pair_id}.gpkg",
-            scene_dir / "truth" / f"{pair.pair_id}_phase.tif",
-        )
-        interferogram_stage(
-            scene_config,
-            pair.pair_id,
-            work / f"{pair.reference.scene_id}.zarr",
-            work / f"{pair.secondary.scene_id}.zarr",
-            dem,
-            scene_dir / "interferograms" / f"{pair.pair_id}.tif",
-        )
+    with atomic_path(scene_dir, directory=True) as tmp:
+        write_labelled_scene(scene_config, tmp)
 
 
 def train_stage(
@@ -213,7 +169,7 @@ def load_detector(config: StageSettings, detector: str, member_dirs: Sequence[st
     """The detector a segment job runs: ``"ensemble"`` (the members in ``member_dirs``) or
     ``"baseline"`` (the classical rules of ``model.baseline``)."""
     from massmove.detect.baseline import BaselineDetector
-    from massmove.model.infer import load_ensemble
+    from massmove.model.ensemble import load_ensemble
 
     if detector == "baseline":
         return BaselineDetector.from_config(config)
@@ -246,7 +202,7 @@ def calibrate_stage(
     stage's tiling and blending with its settings; the mean likelihood is scored at every
     candidate (:func:`massmove.evaluate.calibration.calibration_table`) and the choice follows
     :func:`massmove.evaluate.calibration.choose_detection`."""
-    from massmove.model.infer import inference_workers, likelihood_array, store_in_threads
+    from massmove.detect.tiling import inference_workers, likelihood_array, store_in_threads
 
     if len(trained_dirs) != len(member_dirs):
         raise InputError(f"{len(trained_dirs)} trained members for {len(member_dirs)} outputs")
@@ -362,7 +318,7 @@ def segment_stage(
 ) -> None:
     """Segment one interferogram with ``detector`` (see :func:`load_detector`); write the
     likelihood COG. Both detectors run through the same tiling and blending."""
-    from massmove.model.infer import inference_workers, likelihood_array, write_likelihood
+    from massmove.detect.tiling import inference_workers, likelihood_array, write_likelihood
 
     segment = config["segment"]
     model = load_detector(config, detector, member_dirs)

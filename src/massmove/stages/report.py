@@ -1,19 +1,16 @@
-"""Stages of the report, provenance and audit rules."""
+"""Stage of the report rule (``report.smk``): the offline HTML report of the run."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 
-from massmove.audit import Tolerance, audit, format_report, write_audit
-from massmove.io.atomic import atomic_path, write_json
+from massmove.io.atomic import atomic_path
 from massmove.io.labels import read_labels
 from massmove.io.vector import read_vector
-from massmove.provenance import build_provenance
 from massmove.report.html import build_report, load_json
 from massmove.settings import StageSettings
 
@@ -80,25 +77,3 @@ def report_stage(
     with atomic_path(Path(report_html)) as tmp:
         tmp.write_text(text, encoding="utf-8")
     log.info("report of %d pairs written to %s", len(pairs), report_html)
-
-
-def provenance_stage(
-    config: StageSettings, run_dir: str | Path, snakefile: str | Path, out_json: str | Path
-) -> dict[str, Any]:
-    """Build the record and write it atomically to ``out_json``; return it."""
-    record = build_provenance(config.plain(), run_dir, snakefile)
-    write_json(out_json, record, indent=2)
-    return record
-
-
-def audit_stage(
-    config: StageSettings, provenance_json: str | Path, out_json: str | Path, *, cores: int
-) -> None:
-    """The audit rule: audit, log the report, write it as JSON (also when not reproduced)."""
-    from massmove import logger
-
-    tolerance = Tolerance(float_atol=config["audit"]["float_atol"])
-    result = audit(provenance_json, cores=cores, tolerance=tolerance)
-    for line in format_report(result).splitlines():
-        logger.info(line)
-    write_audit(result, out_json)

@@ -7,28 +7,17 @@ import logging
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
 
 from massmove import __version__
 from massmove.asf.aoi import aoi_geometry
 from massmove.errors import ConfigError, InputError
 from massmove.io.atomic import atomic_path
 from massmove.io.raster_io import write_cog
+from massmove.pairs import pair_row, pair_tags, pass_scene_ids
+from massmove.products import product_grid_for
 from massmove.settings import StageSettings
-from massmove.stages.sources import pair_tags, product_grid_for
 
 log = logging.getLogger(__name__)
-
-
-def pair_row(pairs_csv: str | Path, pair_id: str) -> dict[str, Any]:
-    """The row of ``results/pairs.csv`` of this pair."""
-    table = pd.read_csv(pairs_csv)
-    rows = table[table["pair_id"] == pair_id]
-    if rows.empty:
-        raise InputError(f"{pairs_csv}: no pair {pair_id}")
-    return rows.iloc[0].to_dict()
 
 
 def snap_graph_stage(
@@ -48,8 +37,9 @@ def snap_graph_stage(
     from massmove.snap.plan import plan_bursts
 
     row = pair_row(pairs_csv, pair_id)
-    for column, given in (("reference_scene", reference_zips), ("secondary_scene", secondary_zips)):
-        expected = sorted(str(row[column]).split(";"))
+    for role, given in (("reference", reference_zips), ("secondary", secondary_zips)):
+        column = f"{role}_scene"
+        expected = sorted(pass_scene_ids(row, role))
         names = sorted(Path(p).stem for p in given)
         if names != expected:
             raise InputError(

@@ -1,7 +1,7 @@
 """The one interface both detectors implement: the learned ensemble
-(:class:`massmove.model.infer.Ensemble`) and the classical baseline
+(:class:`massmove.model.ensemble.Ensemble`) and the classical baseline
 (:class:`massmove.detect.baseline.BaselineDetector`). Tiling, blending and the likelihood
-product (:mod:`massmove.model.infer`) see only this."""
+product (:mod:`massmove.detect.tiling`) see only this."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ class Detector(Protocol):
     Attributes
     ----------
     channels
-        The product channels each patch holds, in order (:mod:`massmove.model.channels`).
+        The product channels each patch holds, in order (:mod:`massmove.detect.channels`).
     patch_px
         The patch side the detector expects, in pixels.
     device
