@@ -193,9 +193,9 @@ def visible_patterns(
     wrapped), against that phase without it (``phases.clutter_rad``) and the product's own
     phase noise (:func:`massmove.simulate.product_noise.product_phase_noise_variance`); its
     outline is its visible extent (:func:`visible_extent` at ``extent_contrast`` times the
-    spread of the phase around it). With ``deformation`` (the simpler rule, kept to score a run against both) it
-    is judged on its unfiltered deformation phase against the Cramer-Rao noise of the looks,
-    and outlined whole.
+    spread of the phase around it). With ``deformation`` (the simpler rule, kept to score a run
+    against both) it is judged on its unfiltered deformation phase against the Cramer-Rao noise
+    of the looks, and outlined whole.
 
     Classes: ``coherent`` (readable fringes reaching ``min_phase_rad`` and
     ``min_contrast_to_clutter``), ``faint`` (readable, standing out at
