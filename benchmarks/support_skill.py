@@ -1,11 +1,11 @@
 """Confirmed detections against every detected area, pooled over held-out scenes.
 
 Reads the ``support`` block of each scene's ``results/evaluation.json`` (and the baseline's,
-``results/baseline/evaluation.json``) that the evaluation rule writes: the detected areas
-merged across pairs and the confirmed ones (support >= ``detection.min_support``), each
-against the movements that are coherent reference patterns in at least as many pairs.
-Counts are summed over scenes first, then turned into proportions; false alarms are
-unmatched areas per 100 km2 of covered ground. Each figure carries a scene-bootstrap 95 %
+``results/baseline/evaluation.json``) that the evaluation rule writes: every pair's detections
+and the confirmed ones (support >= ``detection.min_support``), each against the pair's
+coherent reference patterns that at least as many pairs show. Counts are summed over pairs
+and scenes first, then turned into proportions; false alarms are unmatched detections per
+100 km2 and pair. Each figure carries a scene-bootstrap 95 %
 interval (scenes resampled with replacement), and the two ratios the acceptance asks for are
 computed inside every draw: confirmed false alarms over every area's, and the relative loss of
 recall on the persistent truth.
@@ -27,7 +27,7 @@ import numpy as np
 from massmove.scores import format_score, object_scores, proportion
 
 TREES = {"ensemble": "results/evaluation.json", "baseline": "results/baseline/evaluation.json"}
-SETS = ("every_area", "confirmed")
+SETS = ("every_detection", "confirmed")
 
 
 def scene_counts(scene_dir: Path, evaluation: str) -> dict[str, Any]:
@@ -40,7 +40,7 @@ def scene_counts(scene_dir: Path, evaluation: str) -> dict[str, Any]:
 
 def pooled(scenes: Sequence[Mapping[str, Any]]) -> dict[str, float | None]:
     """Pooled figures of both sets and the two acceptance ratios."""
-    covered = sum(s["covered_km2"] for s in scenes)
+    covered = sum(s["pair_km2"] for s in scenes)
     figures: dict[str, float | None] = {}
     for name in SETS:
         d, r, m = (sum(s[name][k] for s in scenes) for k in ("detections", "references", "matched"))
@@ -50,15 +50,13 @@ def pooled(scenes: Sequence[Mapping[str, Any]]) -> dict[str, float | None]:
         figures[f"{name} precision"] = scores["precision"]
         figures[f"{name} recall"] = scores["recall"]
         figures[f"{name} f1"] = scores["f1"]
-        figures[f"{name} false alarms per 100 km2"] = (d - m) / covered * 100.0 if covered else None
-    every, confirmed = (
-        figures["every_area false alarms per 100 km2"],
-        figures["confirmed false alarms per 100 km2"],
-    )
+        figures[f"{name} false alarms per 100 km2 and pair"] = (d - m) / covered * 100.0 if covered else None
+    every = figures["every_detection false alarms per 100 km2 and pair"]
+    confirmed = figures["confirmed false alarms per 100 km2 and pair"]
     figures["false-alarm ratio, confirmed / every"] = (
         proportion(confirmed or 0.0, every or 0.0) if every else None
     )
-    recall_every, recall_confirmed = figures["every_area recall"], figures["confirmed recall"]
+    recall_every, recall_confirmed = figures["every_detection recall"], figures["confirmed recall"]
     figures["relative recall loss"] = (
         1.0 - recall_confirmed / recall_every if recall_every and recall_confirmed is not None else None
     )
@@ -92,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         results[tree] = {
             "min_support": sorted({s["min_support"] for s in scenes}),
             "persistent_references": sum(s["persistent_references"] for s in scenes),
-            "covered_km2": sum(s["covered_km2"] for s in scenes),
+            "pair_km2": sum(s["pair_km2"] for s in scenes),
             "pooled": pooled(scenes),
             "interval": bootstrap(scenes, args.bootstrap),
             "scenes": scenes,
@@ -100,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     first = results["ensemble"]
     print(
         f"{len(args.scenes)} scenes, {first['persistent_references']} persistent patterns, "
-        f"{first['covered_km2']:.0f} km2 covered, min_support {first['min_support']}; pooled "
+        f"{first['pair_km2']:.0f} km2 and pairs covered, min_support {first['min_support']}; pooled "
         f"[scene-bootstrap 95 % interval, {args.bootstrap} draws]"
     )
     print(f"{'':42} " + " ".join(f"{tree:>26}" for tree in results))

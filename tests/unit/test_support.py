@@ -12,10 +12,11 @@ import shapely
 
 from massmove.detect.support import (
     PairView,
-    area_support,
-    downslope_directions,
+    downslope_direction,
     line_of_sight_enu,
     los_of_tags,
+    polygon_pixels,
+    polygon_support,
 )
 from massmove.detect.vectorise import detection_polygons
 from massmove.grid import Grid
@@ -58,14 +59,14 @@ def test_could_see_needs_readable_coherence_and_support_needs_a_detection_or_the
         view("C", low_coherence_on=AREA_1),  # decorrelated on area 1: cannot show it
         view("D", coherence=float("nan")),  # covers nothing
     ]
-    frame = area_support(
+    frame = polygon_support(
         areas(), [{"A"}, set()], views, GRID, min_coherence=0.3, min_los_share=0.2, min_support=2
     )
     assert frame["could_see"].tolist() == ["A;B", "A;B;C"]
     assert frame["supported_by"].tolist() == ["A", "B"]
     assert frame["support"].tolist() == [1, 1] and frame["n_could_see"].tolist() == [2, 3]
     assert frame["confirmed"].tolist() == [False, False]
-    confirmed = area_support(
+    confirmed = polygon_support(
         areas(), [{"A", "B"}, set()], views, GRID, min_coherence=0.3, min_los_share=0.2, min_support=2
     )
     assert confirmed["support"].tolist() == [2, 1] and confirmed["confirmed"].tolist() == [True, False]
@@ -79,14 +80,21 @@ def east_facing_slope(slope_deg: float) -> tuple[np.ndarray, Grid]:
 
 
 def test_downslope_direction_of_a_plane():
-    labels = np.zeros(GRID.shape, dtype=np.int32)
-    labels[AREA_1] = 1
+    pixels = polygon_pixels(box_px(*AREA_1), GRID)
+    assert pixels is not None and int(pixels.mask.sum()) == 100
     dem, dem_grid = east_facing_slope(30.0)
-    direction = downslope_directions(labels, 1, GRID, dem, dem_grid)[0]
+    direction = downslope_direction(pixels, GRID, dem, dem_grid)
     expected = (math.cos(math.radians(30)), 0.0, -math.sin(math.radians(30)))
     np.testing.assert_allclose(direction, expected, atol=1e-9)
-    flat = downslope_directions(labels, 1, GRID, np.full_like(dem, 500.0), dem_grid)[0]
+    flat = downslope_direction(pixels, GRID, np.full_like(dem, 500.0), dem_grid)
     assert flat.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_polygon_pixels_of_small_and_outside_polygons():
+    sliver = shapely.box(WEST + 10.0, NORTH - 11.0, WEST + 11.0, NORTH - 10.0)  # holds no pixel centre
+    pixels = polygon_pixels(sliver, GRID)
+    assert pixels is not None and int(pixels.mask.sum()) == 1
+    assert polygon_pixels(shapely.box(0, 0, 10, 10), GRID) is None
 
 
 def test_a_pair_looking_across_the_motion_cannot_show_it():
@@ -97,11 +105,11 @@ def test_a_pair_looking_across_the_motion_cannot_show_it():
     across = line_of_sight_enu(90.0, 40.0)
     assert abs(float(np.dot(across, (math.cos(math.radians(30)), 0.0, -0.5)))) < 0.5
     views = [view("ASC", los=along), view("ACROSS", los=across), view("UNKNOWN", los=None)]
-    frame = area_support(
+    frame = polygon_support(
         areas().iloc[:1], [{"ASC"}], views, GRID, min_coherence=0.3, min_los_share=0.6, min_support=1, dem=dem
     )
     assert frame["could_see"].tolist() == ["ASC;UNKNOWN"]
-    without_dem = area_support(
+    without_dem = polygon_support(
         areas().iloc[:1], [{"ASC"}], views, GRID, min_coherence=0.3, min_los_share=0.6, min_support=1
     )
     assert without_dem["could_see"].tolist() == ["ACROSS;ASC;UNKNOWN"]
@@ -204,39 +212,36 @@ def truth(movements: dict[int, shapely.Polygon]) -> gpd.GeoDataFrame:
     )
 
 
-def test_persistent_truth_keeps_movements_of_enough_pairs_with_their_merged_outline():
+def test_persistent_truth_keeps_each_pairs_patterns_shown_in_enough_pairs():
     from massmove.evaluate.support import persistent_references
 
     one, two = box_px(*AREA_1), box_px(*AREA_2)
-    wider = box_px(slice(2, 12), slice(3, 15))
-    references = {"A": truth({1: one, 2: two}), "B": truth({1: wider})}
-    persistent = persistent_references(references, 2, GRID.crs)
-    assert len(persistent) == 1 and persistent.geometry.iloc[0].equals(wider.union(one))
-    assert len(persistent_references(references, 1, GRID.crs)) == 2
+    references = {"A": truth({1: one, 2: two}), "B": truth({1: box_px(slice(2, 12), slice(3, 15))})}
+    persistent = persistent_references(references, 2)
+    assert persistent["A"]["movement_id"].tolist() == [1] and persistent["B"]["movement_id"].tolist() == [1]
+    assert len(persistent_references(references, 1)["A"]) == 2
     inventory = gpd.GeoDataFrame(geometry=[one, two], crs=GRID.crs)  # one reference for every pair
-    assert len(persistent_references({"A": inventory, "B": inventory}, 2, GRID.crs)) == 2
+    assert len(persistent_references({"A": inventory, "B": inventory}, 2)["B"]) == 2
 
 
-def test_confirmed_areas_are_scored_against_the_persistent_truth_beside_every_area():
+def test_confirmed_detections_are_scored_against_the_persistent_truth_beside_every_detection():
     from massmove.evaluate.support import support_evaluation
 
-    areas = gpd.GeoDataFrame(
-        {"confirmed": [True, False, False]},
-        geometry=[box_px(*AREA_1), box_px(*AREA_2), box_px(slice(14, 20), slice(0, 6))],
+    detections = gpd.GeoDataFrame(
+        {"pair_id": ["A", "A", "A", "B"], "confirmed": [True, False, False, True]},
+        geometry=[box_px(*AREA_1), box_px(*AREA_2), box_px(slice(14, 20), slice(0, 6)), box_px(*AREA_1)],
         crs=GRID.crs,
     )
     references = {"A": truth({1: box_px(*AREA_1), 2: box_px(*AREA_2)}), "B": truth({1: box_px(*AREA_1)})}
-    result = support_evaluation(areas, references, min_support=2, iou_threshold=0.4, covered_km2=0.25)
-    assert result["persistent_references"] == 1
-    assert {k: result["every_area"][k] for k in ("detections", "references", "matched")} == {
-        "detections": 3,
-        "references": 1,
-        "matched": 1,
-    }
-    assert result["every_area"]["false_alarms_per_100km2"] == pytest.approx(2 / 0.25 * 100)
-    assert result["confirmed"]["precision"] == 1.0 and result["confirmed"]["recall"] == 1.0
-    assert result["confirmed"]["false_alarms_per_100km2"] == 0.0
-    nothing = support_evaluation(
-        areas.iloc[:0], references, min_support=2, iou_threshold=0.4, covered_km2=0.25
-    )
+    covered = {"A": 0.25, "B": 0.25}
+    result = support_evaluation(detections, references, covered, min_support=2, iou_threshold=0.4)
+    assert result["persistent_references"] == 2  # movement 1 in A and in B; movement 2 only in A
+    every = result["every_detection"]
+    assert (every["detections"], every["references"], every["matched"]) == (4, 2, 2)
+    assert every["false_alarms_per_100km2"] == pytest.approx(2 / 0.5 * 100)
+    confirmed = result["confirmed"]
+    assert (confirmed["detections"], confirmed["matched"], confirmed["recall"]) == (2, 2, 1.0)
+    assert confirmed["false_alarms_per_100km2"] == 0.0
+    assert result["pairs"]["A"]["every_detection"]["detections"] == 3
+    nothing = support_evaluation(detections.iloc[:0], references, covered, min_support=2, iou_threshold=0.4)
     assert nothing["confirmed"]["precision"] is None and nothing["confirmed"]["recall"] == 0.0

@@ -1,6 +1,7 @@
-"""Support of a detected area across pairs: which pairs could show it, and how many do.
+"""Support of a detection across pairs: which pairs could show it, and how many do.
 
-A pair *could see* an area when it covers it with readable coherence (the median coherence
+Each pair's detections and each merged area are judged on their own outline. A pair *could
+see* an area when it covers it with readable coherence (the median coherence
 of the area's pixels, no data counted as 0, reaches ``min_coherence``) and, where the DEM and
 the pair's viewing geometry are known, its line of sight sees at least ``min_los_share`` of a
 downslope motion of the area's mean slope (``|LOS . downslope|``: motion across the line of
@@ -19,9 +20,10 @@ from typing import Any, NamedTuple
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import rasterio.transform
+import shapely
 from numpy.typing import NDArray
 from rasterio import features
-from scipy import ndimage
 
 from massmove.grid import Grid, sample_on_grid
 
@@ -82,63 +84,74 @@ def los_of_tags(tags: Mapping[str, Any]) -> tuple[float, float, float] | None:
         return None
 
 
-def downslope_directions(
-    labels: NDArray[np.int32], count: int, grid: Grid, dem_m: NDArray, dem_grid: Grid
+class PolygonPixels(NamedTuple):
+    """The pixels of one polygon on the grid: a window and the mask inside it."""
+
+    rows: slice
+    cols: slice
+    mask: NDArray[np.bool_]
+
+
+def polygon_pixels(geometry: shapely.Geometry, grid: Grid) -> PolygonPixels | None:
+    """The grid pixels whose centres the polygon holds (the pixel of its representative point
+    when it holds none), or None when it lies outside the grid."""
+    west, south, east, north = geometry.bounds
+    row0 = max(int(math.floor((grid.north_m - north) / grid.spacing_m)), 0)
+    row1 = min(int(math.ceil((grid.north_m - south) / grid.spacing_m)), grid.height)
+    col0 = max(int(math.floor((west - grid.west_m) / grid.spacing_m)), 0)
+    col1 = min(int(math.ceil((east - grid.west_m) / grid.spacing_m)), grid.width)
+    if row0 >= row1 or col0 >= col1:
+        return None
+    transform = rasterio.transform.from_origin(
+        grid.west_m + col0 * grid.spacing_m,
+        grid.north_m - row0 * grid.spacing_m,
+        grid.spacing_m,
+        grid.spacing_m,
+    )
+    mask = features.geometry_mask(
+        [geometry], out_shape=(row1 - row0, col1 - col0), transform=transform, invert=True
+    )
+    if not mask.any():
+        point = geometry.representative_point()
+        row, col = grid.fractional_index(point.x, point.y)
+        mask[
+            int(np.clip(np.rint(row) - row0, 0, row1 - row0 - 1)),
+            int(np.clip(np.rint(col) - col0, 0, col1 - col0 - 1)),
+        ] = True
+    return PolygonPixels(slice(row0, row1), slice(col0, col1), mask)
+
+
+def downslope_direction(
+    pixels: PolygonPixels, grid: Grid, dem_m: NDArray, dem_grid: Grid
 ) -> NDArray[np.float64]:
-    """Unit downslope vectors (east, north, up) of the mean slope of each labelled area
-    (labels 1..count on ``grid``), from the DEM's gradient; NaN where the DEM does not cover
-    the area, and (0, 0, 0) on flat ground."""
-    row_gradient, col_gradient = np.gradient(np.asarray(dem_m, dtype=np.float64), dem_grid.spacing_m)
-    east_gradient: NDArray[np.float64] = np.asarray(col_gradient)
-    north_gradient: NDArray[np.float64] = -np.asarray(row_gradient)  # rows run southwards
-    directions = np.full((count, 3), np.nan)
-    if count == 0:
-        return directions
-    rows, cols = np.nonzero(labels)
-    east = grid.west_m + (cols + 0.5) * grid.spacing_m
-    north = grid.north_m - (rows + 0.5) * grid.spacing_m
-    index = np.arange(1, count + 1)
-    per_area = [
-        ndimage.mean(sample_on_grid(dem_grid, gradient, east, north), labels[rows, cols], index)
-        for gradient in (east_gradient, north_gradient)
-    ]
-    for i, (ge, gn) in enumerate(zip(*per_area, strict=True)):
-        steepness = math.hypot(ge, gn)
-        if not math.isfinite(steepness):
-            continue
-        if steepness == 0.0:
-            directions[i] = 0.0
-            continue
-        slope = math.atan(steepness)
-        directions[i] = (
-            -ge / steepness * math.cos(slope),
-            -gn / steepness * math.cos(slope),
-            -math.sin(slope),
-        )
-    return directions
+    """Unit downslope vector (east, north, up) of a polygon's mean slope from the DEM's
+    gradient at its pixels; NaN where the DEM does not cover it, (0, 0, 0) on flat ground."""
+    rows, cols = np.nonzero(pixels.mask)
+    east = grid.west_m + (cols + pixels.cols.start + 0.5) * grid.spacing_m
+    north = grid.north_m - (rows + pixels.rows.start + 0.5) * grid.spacing_m
+    heights = np.asarray(dem_m, dtype=np.float64)
+    step = dem_grid.spacing_m
+    east_gradient = (
+        sample_on_grid(dem_grid, heights, east + step, north)
+        - sample_on_grid(dem_grid, heights, east - step, north)
+    ) / (2 * step)
+    north_gradient = (
+        sample_on_grid(dem_grid, heights, east, north + step)
+        - sample_on_grid(dem_grid, heights, east, north - step)
+    ) / (2 * step)
+    ge, gn = float(np.mean(east_gradient)), float(np.mean(north_gradient))
+    steepness = math.hypot(ge, gn)
+    if not math.isfinite(steepness):
+        return np.full(3, np.nan)
+    if steepness == 0.0:
+        return np.zeros(3)
+    slope = math.atan(steepness)
+    horizontal = math.cos(slope) / steepness
+    return np.array([-ge * horizontal, -gn * horizontal, -math.sin(slope)])
 
 
-def area_labels(areas: gpd.GeoDataFrame, grid: Grid) -> NDArray[np.int32]:
-    """Labels 1..n of non-overlapping areas on the grid (0 outside every area); an area smaller
-    than a pixel still takes the pixel its centre falls in."""
-    shape = (grid.height, grid.width)
-    if areas.empty:
-        return np.zeros(shape, dtype=np.int32)
-    shapes = ((geometry, i + 1) for i, geometry in enumerate(areas.geometry))
-    labels = features.rasterize(shapes, out_shape=shape, transform=grid.transform, dtype="int32")
-    present = set(np.unique(labels).tolist()) - {0}
-    for i, geometry in enumerate(areas.geometry):
-        if i + 1 not in present:
-            point = geometry.representative_point()
-            row, col = grid.fractional_index(point.x, point.y)
-            row_px = int(np.clip(np.rint(row), 0, shape[0] - 1))
-            col_px = int(np.clip(np.rint(col), 0, shape[1] - 1))
-            labels[row_px, col_px] = i + 1
-    return labels
-
-
-def area_support(
-    areas: gpd.GeoDataFrame,
+def polygon_support(
+    polygons: gpd.GeoDataFrame,
     detected_in: Sequence[set[str]],
     views: Sequence[PairView],
     grid: Grid,
@@ -148,53 +161,70 @@ def area_support(
     min_support: int,
     dem: tuple[NDArray, Grid] | None = None,
 ) -> gpd.GeoDataFrame:
-    """``areas`` with :data:`SUPPORT_COLUMNS`: the pairs that could see each area, those that
-    support it, their count and whether the area is confirmed.
+    """``polygons`` with :data:`SUPPORT_COLUMNS`: the pairs that could see each polygon, those
+    that support it, their count and whether it is confirmed.
 
     Parameters
     ----------
-    areas
-        Non-overlapping detected areas on ``grid``'s CRS.
+    polygons
+        Detected polygons (a pair's detections, or merged areas; they may overlap) in
+        ``grid``'s CRS.
     detected_in
-        For each area, the pairs whose detections lie on it.
+        For each polygon, the pairs whose detections lie on it.
     views
         Every pair of the run (:class:`PairView`), on ``grid``.
     dem
         The DEM heights and grid for the direction of motion; None: direction not judged.
     """
-    labels = area_labels(areas, grid)
-    count = len(areas)
-    index = np.arange(1, count + 1)
-    downslope = (
-        downslope_directions(labels, count, grid, *dem)
-        if dem is not None and count
-        else np.full((count, 3), np.nan)
-    )
-    could_see: list[list[str]] = [[] for _ in range(count)]
-    supported_by: list[list[str]] = [[] for _ in range(count)]
-    for view in views:
-        if count == 0:
-            break
-        coherence = np.nan_to_num(view.coherence, nan=0.0)
-        median_coherence = ndimage.median(coherence, labels, index)
-        likelihood = ndimage.mean(np.nan_to_num(view.likelihood_mean, nan=0.0), labels, index)
-        for i in range(count):
-            supports = view.pair_id in detected_in[i] or likelihood[i] >= view.threshold
-            visible = median_coherence[i] >= min_coherence
-            if visible and view.los_enu is not None and np.all(np.isfinite(downslope[i])):
-                if np.any(downslope[i]):
-                    visible = abs(float(np.dot(view.los_enu, downslope[i]))) >= min_los_share
+    could_see: list[list[str]] = []
+    supported_by: list[list[str]] = []
+    for i, geometry in enumerate(polygons.geometry):
+        pixels = polygon_pixels(geometry, grid)
+        downslope = np.full(3, np.nan)
+        if dem is not None and pixels is not None:
+            downslope = downslope_direction(pixels, grid, *dem)
+        seen, supporting = [], []
+        for view in views:
+            if pixels is None:
+                supports, visible = view.pair_id in detected_in[i], False
+            else:
+                window = (pixels.rows, pixels.cols)
+                coherence = np.nan_to_num(view.coherence[window][pixels.mask], nan=0.0)
+                likelihood = np.nan_to_num(view.likelihood_mean[window][pixels.mask], nan=0.0)
+                supports = view.pair_id in detected_in[i] or float(likelihood.mean()) >= view.threshold
+                visible = float(np.median(coherence)) >= min_coherence
+                if (
+                    visible
+                    and view.los_enu is not None
+                    and np.all(np.isfinite(downslope))
+                    and downslope.any()
+                ):
+                    visible = abs(float(np.dot(view.los_enu, downslope))) >= min_los_share
             if supports:
-                supported_by[i].append(view.pair_id)
+                supporting.append(view.pair_id)
             if supports or visible:
-                could_see[i].append(view.pair_id)
-    frame = areas.copy()
-    frame["could_see"] = [";".join(sorted(p)) for p in could_see]
+                seen.append(view.pair_id)
+        could_see.append(sorted(seen))
+        supported_by.append(sorted(supporting))
+    frame = polygons.copy()
+    frame["could_see"] = [";".join(p) for p in could_see]
     frame["n_could_see"] = np.array([len(p) for p in could_see], dtype=np.int64)
-    frame["supported_by"] = [";".join(sorted(p)) for p in supported_by]
+    frame["supported_by"] = [";".join(p) for p in supported_by]
     frame["support"] = np.array([len(p) for p in supported_by], dtype=np.int64)
     frame["confirmed"] = frame["support"] >= min_support
     return frame
+
+
+def detecting_pairs(polygons: gpd.GeoDataFrame, detections: gpd.GeoDataFrame) -> list[set[str]]:
+    """For each polygon, the pairs whose ``detections`` (with ``pair_id``) intersect it."""
+    found: list[set[str]] = [set() for _ in range(len(polygons))]
+    if len(polygons) and len(detections):
+        tree = shapely.STRtree(detections.geometry.to_numpy())
+        left, right = tree.query(polygons.geometry.to_numpy(), predicate="intersects")
+        pair_ids = detections["pair_id"].to_numpy()
+        for polygon, detection in zip(left.tolist(), right.tolist(), strict=True):
+            found[polygon].add(str(pair_ids[detection]))
+    return found
 
 
 def without_support(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -204,16 +234,4 @@ def without_support(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         frame[column] = (
             pd.Series([], dtype=dtype) if frame.empty else pd.Series(dtype=dtype, index=frame.index)
         )
-    return frame
-
-
-def pair_detection_support(
-    detections: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, area_of: NDArray[np.int64]
-) -> gpd.GeoDataFrame:
-    """Every pair's detections with the ``area_id`` and the support of the area they lie in
-    (``area_of``: the row of ``areas`` of each detection)."""
-    frame = detections.copy()
-    columns = ["area_id", *SUPPORT_COLUMNS]
-    for column in columns:
-        frame[column] = areas[column].to_numpy()[area_of] if len(frame) else areas[column].iloc[:0].to_numpy()
     return frame

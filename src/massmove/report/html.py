@@ -175,15 +175,15 @@ def metric_tables(evaluations: Mapping[str, Mapping[str, Any]]) -> str:
 
 
 def support_table(evaluations: Mapping[str, Mapping[str, Any]]) -> str:
-    """Detected areas across pairs, every one and the confirmed ones, against the patterns that
-    persist in as many pairs as confirming asks (empty when no evaluation has them).
+    """Every pair's detections and the confirmed ones against the patterns that persist in as
+    many pairs as confirming asks, pooled over pairs (empty when no evaluation has them).
 
     Examples
     --------
     >>> scores = {"detections": 0, "matched": 0, "references": 1, "precision": None, "recall": 0.0,
     ...           "f1": 0.0, "false_alarms_per_100km2": 0.0}
-    >>> support = {"min_support": 2, "persistent_references": 1, "covered_km2": 9.0,
-    ...            "every_area": scores, "confirmed": scores}
+    >>> support = {"min_support": 2, "persistent_references": 1, "pair_km2": 9.0,
+    ...            "every_detection": scores, "confirmed": scores}
     >>> text = support_table({"ensemble": {"support": support}})
     >>> "<td>ensemble, confirmed (support &gt;= 2)</td><td>0</td><td>0</td><td>1</td>" in text
     True
@@ -196,7 +196,7 @@ def support_table(evaluations: Mapping[str, Mapping[str, Any]]) -> str:
         if not support:
             continue
         for label, key in (
-            ("every detected area", "every_area"),
+            ("every detection", "every_detection"),
             (f"confirmed (support >= {support['min_support']})", "confirmed"),
         ):
             scores = support[key]
@@ -215,13 +215,14 @@ def support_table(evaluations: Mapping[str, Mapping[str, Any]]) -> str:
     if not rows:
         return ""
     return (
-        "<h3>Across pairs: detected areas against the patterns that persist</h3>"
-        "<p>A detected area is confirmed when enough pairs support it (a detection of the pair on "
-        "it, or the pair's mean likelihood over it reaching its threshold); it is scored against "
-        "the reference patterns shown by at least as many pairs.</p>"
+        "<h3>Confirmed detections against the patterns that persist</h3>"
+        "<p>A detection is confirmed when enough pairs support it (a detection of the pair on "
+        "it, or the pair's mean likelihood over it reaching its threshold). Each pair's "
+        "detections are scored against its reference patterns that at least as many pairs show; "
+        "counts summed over pairs, false alarms per 100 km2 and pair.</p>"
         + _table(
             [
-                "areas",
+                "detections",
                 "detected",
                 "matched",
                 "persistent patterns",

@@ -6,13 +6,9 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from massmove.detect.support import (
-    PairView,
-    area_support,
-    los_of_tags,
-    pair_detection_support,
-    without_support,
-)
+import geopandas as gpd
+
+from massmove.detect.support import PairView, detecting_pairs, los_of_tags, polygon_support, without_support
 from massmove.detect.vectorise import detection_polygons, merged_areas
 from massmove.errors import InputError
 from massmove.io.detection import DEFAULT_THRESHOLD, detection_from_tags, unreached_likelihood
@@ -61,8 +57,9 @@ def merge_stage(
 ) -> None:
     """Merge the detections of every pair into ``results/detections.gpkg`` with their support
     across pairs (:mod:`massmove.detect.support`): layer ``detections``, one feature per
-    detected area; layer ``pair_detections``, every pair's detections with their area's
-    support. Likelihoods and products are matched to pairs by file name (``{pair}.tif``)."""
+    detected area; layer ``pair_detections``, every pair's detections with their ``area_id``
+    and their own support (judged on their own outline). Likelihoods and products are matched
+    to pairs by file name (``{pair}.tif``)."""
     layers = [read_vector(path, what="detections") for path in detection_gpkgs]
     areas, every, area_of = merged_areas(layers, config["crs"])
     products = {Path(p).stem: p for p in product_tifs}
@@ -78,29 +75,38 @@ def merge_stage(
         threshold = detection_from_tags(tags, config["detection"]).threshold
         los = los_of_tags(product_tags)
         views.append(PairView(pair_id, product["coherence"], likelihood["likelihood_mean"], threshold, los))
-    support = config["detection"]["support"]
+    pair_detections = every.copy()
+    pair_detections.insert(1, "area_id", area_of + 1)
     if areas.empty:
-        areas = without_support(areas)
+        areas, pair_detections = without_support(areas), without_support(pair_detections)
     elif grid is None:
         raise InputError(f"{detection_gpkgs[0]}: detections, but no likelihood raster to judge their support")
     else:
+        support = config["detection"]["support"]
         dem = None if dem_tif is None else read_raster(dem_tif)[:2]
-        areas = area_support(
-            areas.to_crs(grid.crs),
-            [set(pairs.split(";")) for pairs in areas["pairs"]],
-            views,
-            grid,
-            min_coherence=support["min_coherence"],
-            min_los_share=support["min_los_share"],
-            min_support=config["detection"]["min_support"],
-            dem=dem,
-        ).to_crs(config["crs"])
-    pair_detections = pair_detection_support(every, areas, area_of)
+
+        def judged(polygons: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+            return polygon_support(
+                polygons,
+                detecting_pairs(polygons, every),
+                views,
+                grid,
+                min_coherence=support["min_coherence"],
+                min_los_share=support["min_los_share"],
+                min_support=config["detection"]["min_support"],
+                dem=dem,
+            )
+
+        every = every.to_crs(grid.crs)
+        areas, pair_detections = judged(areas.to_crs(grid.crs)), judged(pair_detections.to_crs(grid.crs))
+        areas, pair_detections = areas.to_crs(config["crs"]), pair_detections.to_crs(config["crs"])
     log.info(
-        "%d detected areas from %d pairs, %d confirmed (support >= %d)",
+        "%d detected areas from %d pairs, %d confirmed; %d of %d pairs' detections confirmed (support >= %d)",
         len(areas),
         len(layers),
-        int(areas["confirmed"].sum()) if len(areas) else 0,
+        int(areas["confirmed"].sum()),
+        int(pair_detections["confirmed"].sum()),
+        len(pair_detections),
         config["detection"]["min_support"],
     )
     write_gpkg_layers(merged_gpkg, {"detections": areas, "pair_detections": pair_detections})

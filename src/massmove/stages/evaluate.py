@@ -117,39 +117,38 @@ def _support_scores(
     references: Mapping[str, str | Path],
     likelihood_tifs: Sequence[str | Path],
 ) -> dict[str, Any]:
-    """The detected areas and the confirmed ones against the persistent truth."""
+    """Every pair's detections and the confirmed ones against the persistent truth."""
     settings = config["evaluation"]
-    areas = read_vector(merged_gpkg, what="merged detections", layer="detections")
+    pair_detections = read_vector(merged_gpkg, what="detections with their support", layer="pair_detections")
     labels = {
         pair_id: read_labels(
             path, label_class=settings["reference_class"], class_column=settings["class_column"]
         )
         for pair_id, path in references.items()
     }
-    covered_px, pixel_km2 = None, 0.0
+    covered_km2 = {}
     for path in likelihood_tifs:
-        bands, grid, _ = read_bands(path, required=("likelihood_mean",))
-        finite = np.isfinite(bands["likelihood_mean"])
-        covered_px = finite if covered_px is None else covered_px | finite
-        pixel_km2 = grid.spacing_m**2 / 1e6
-    covered_km2 = float(covered_px.sum()) * pixel_km2 if covered_px is not None else 0.0
+        bands, grid, tags = read_bands(path, required=("likelihood_mean",))
+        pair_id = tags.get("pair_id", Path(path).stem)
+        covered_km2[pair_id] = float(np.isfinite(bands["likelihood_mean"]).sum()) * grid.spacing_m**2 / 1e6
     result = support_evaluation(
-        areas,
+        pair_detections,
         labels,
+        covered_km2,
         min_support=config["detection"]["min_support"],
         iou_threshold=settings["iou_threshold"],
-        covered_km2=covered_km2,
     )
+    every, confirmed = result["every_detection"], result["confirmed"]
     log.info(
-        "support >= %d: %d of %d areas confirmed; against %d persistent patterns, F1 %s (every area %s), "
-        "false alarms per 100 km2 %s (every area %s)",
+        "support >= %d: %d of %d detections confirmed; against %d persistent patterns, F1 %s (every "
+        "detection %s), false alarms per 100 km2 and pair %s (every detection %s)",
         result["min_support"],
-        result["confirmed"]["detections"],
-        result["every_area"]["detections"],
+        confirmed["detections"],
+        every["detections"],
         result["persistent_references"],
-        format_score(result["confirmed"]["f1"], "f1"),
-        format_score(result["every_area"]["f1"], "f1"),
-        format_score(result["confirmed"]["false_alarms_per_100km2"]),
-        format_score(result["every_area"]["false_alarms_per_100km2"]),
+        format_score(confirmed["f1"], "f1"),
+        format_score(every["f1"], "f1"),
+        format_score(confirmed["false_alarms_per_100km2"]),
+        format_score(every["false_alarms_per_100km2"]),
     )
     return result
