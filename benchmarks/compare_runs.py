@@ -16,6 +16,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pyogrio
 import rasterio
 
 
@@ -42,9 +43,17 @@ def compare_file(path_a: Path, path_b: Path) -> str | None:
             return None
         return f"arrays {'identical' if same else 'DIFFER'}, tags differ: {tags}"
     if path_a.suffix == ".gpkg":
-        a, b = gpd.read_file(path_a), gpd.read_file(path_b)
-        same = a.drop(columns="geometry").equals(b.drop(columns="geometry")) and a.geometry.equals(b.geometry)
-        return None if same else "features DIFFER"
+        layers = [list(pyogrio.list_layers(p)[:, 0]) for p in (path_a, path_b)]
+        if layers[0] != layers[1]:
+            return f"layers differ: {layers[0]} against {layers[1]}"
+        for layer in layers[0]:
+            a, b = gpd.read_file(path_a, layer=layer), gpd.read_file(path_b, layer=layer)
+            same = a.drop(columns="geometry").equals(b.drop(columns="geometry")) and a.geometry.equals(
+                b.geometry
+            )
+            if not same:
+                return f"features of layer {layer} DIFFER"
+        return None
     if path_a.suffix == ".json":
         paths = differing_paths(json.loads(path_a.read_text()), json.loads(path_b.read_text()))
         return f"differ at {paths[:6]}{' ...' if len(paths) > 6 else ''}" if paths else None

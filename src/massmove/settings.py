@@ -142,9 +142,14 @@ STAGE_KEYS: dict[str, tuple[str, ...]] = {
     "segment:ensemble": ("segment", "model.channels", "model.device", "train.patch_px"),
     "segment:baseline": ("segment", "-segment.precision", "model.baseline", "train.patch_px"),
     "vectorise": ("detection",),
-    "merge_detections": ("crs",),
+    "merge_detections": ("crs", "detection"),
     "evaluate_pair": ("evaluation", "-evaluation.reference", "detection"),
-    "evaluation": ("evaluation.iou_threshold",),
+    "evaluation": (
+        "evaluation.iou_threshold",
+        "evaluation.class_column",
+        "evaluation.reference_class",
+        "detection.min_support",
+    ),
     # report, provenance, audits
     "report": ("evaluation.class_column", "evaluation.reference_class", "model.architecture", "detection"),
     "agreement": ("agreement", "-agreement.annotations", "crs"),

@@ -62,6 +62,13 @@ def test_each_layout_reaches_detections_and_the_report(tmp_path, layout):
         assert src.tags()["coarser_than_posting"] == tags["coarser_than_posting"] == "yes"
     detections = gpd.read_file(run_dir / f"results/detections/{PAIR}.gpkg")
     assert set(detections["pair_id"]) <= {PAIR}
+    # support across pairs works on interferograms made elsewhere: one pair supports at most once
+    supported = gpd.read_file(run_dir / "results/detections.gpkg", layer="pair_detections")
+    assert len(supported) == len(detections) and {"could_see", "support", "confirmed"} <= set(
+        supported.columns
+    )
+    assert (supported["support"] == 1).all() and not supported["confirmed"].any()
+    assert json.loads((run_dir / "results/evaluation.json").read_text())["support"]["min_support"] == 2
     table = pd.read_csv(run_dir / "results/pairs.csv")
     assert list(table["pair_id"]) == [PAIR] and table["layout"].iloc[0] == layout
     # the provenance record holds the digest of every input file of the folder

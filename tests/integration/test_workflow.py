@@ -276,9 +276,21 @@ def test_tiny_run_trains_an_ensemble_and_detects(tiny_run):
         regions, count = ndimage.label(np.nan_to_num(mean) >= threshold, structure=FOUR_CONNECTED)
         sizes = ndimage.sum(np.ones_like(mean), regions, np.arange(1, count + 1)) * 12.5**2
         assert len(detections) == int((sizes >= min_area).sum())
-    merged = gpd.read_file(tiny_run / "results/detections.gpkg")
+    merged = gpd.read_file(tiny_run / "results/detections.gpkg", layer="detections")
     assert {"n_pairs", "n_geometries", "pairs", "tracks", "area_m2"} <= set(merged.columns)
     assert merged.crs.to_epsg() == 2056
+    # support across pairs: the detecting pairs support their area and could see it
+    assert {"could_see", "n_could_see", "supported_by", "support", "confirmed"} <= set(merged.columns)
+    for row in merged.itertuples():
+        detected = set(row.pairs.split(";"))
+        assert detected <= set(row.supported_by.split(";")) <= set(row.could_see.split(";"))
+        assert row.confirmed == (row.support >= 2)
+    per_pair = gpd.read_file(tiny_run / "results/detections.gpkg", layer="pair_detections")
+    assert len(per_pair) == sum(
+        len(gpd.read_file(tiny_run / f"results/detections/{pair_id}.gpkg"))
+        for pair_id in ("A088_20180801_20180813", "D066_20180801_20180813")
+    )
+    assert set(per_pair["area_id"]) == set(merged["area_id"])
 
 
 @pytest.mark.slow

@@ -96,7 +96,14 @@ def test_the_digest_follows_the_declared_keys_only(default_config):
     assert digest("segment:baseline", {"segment": {"precision": "bf16"}}) == digest("segment:baseline", {})
     assert stage_params(default_config, "evaluation") == {
         "stage": "evaluation",
-        "values": {"evaluation": {"iou_threshold": default_config["evaluation"]["iou_threshold"]}},
+        "values": {
+            "evaluation": {
+                "iou_threshold": default_config["evaluation"]["iou_threshold"],
+                "class_column": "class",
+                "reference_class": "coherent",
+            },
+            "detection": {"min_support": 2},
+        },
     }
 
 

@@ -348,6 +348,7 @@ def get_report_inputs(wildcards):
         "interferograms": expand("results/interferograms/{pair}.tif", pair=pairs),
         "likelihoods": expand("results/likelihood/{pair}.tif", pair=pairs),
         "detections": expand("results/detections/{pair}.gpkg", pair=pairs),
+        "merged": "results/detections.gpkg",
         "baseline_detections": [],
         "references": [reference_of(p) for p in pairs],
         "evaluation": "results/evaluation.json",
@@ -369,6 +370,37 @@ def get_pair_detections(wildcards):
     return expand(
         "{tree}/detections/{pair}.gpkg", tree=wildcards.tree, pair=get_run_pairs()
     )
+
+
+def get_pair_references(wildcards):
+    """Reference polygons of every pair, in the order of get_run_pairs."""
+    return [reference_of(pair) for pair in get_run_pairs()]
+
+
+def get_pair_likelihoods(wildcards):
+    """Likelihood rasters of every pair in the detector's tree."""
+    return expand(
+        "{tree}/likelihood/{pair}.tif", tree=wildcards.tree, pair=get_run_pairs()
+    )
+
+
+def get_pair_products(wildcards):
+    """Interferogram products of every pair (their coherence and viewing geometry)."""
+    return expand("results/interferograms/{pair}.tif", pair=get_run_pairs())
+
+
+def get_support_dem(wildcards):
+    """The DEM the run already has, for the direction of motion in the support of a detection:
+    the synthetic scene's, or the AOI's for the snap engine and engine none; none otherwise
+    (nothing is downloaded for it)."""
+    if config["source"] == "synthetic":
+        return ["resources/dem/synthetic_dem.tif"]
+    if config["source"] == "asf" and config["interferogram"]["engine"] in (
+        "snap",
+        "none",
+    ):
+        return ["resources/dem/aoi_dem.tif"]
+    return []
 
 
 def get_pair_evaluations(wildcards):

@@ -1,5 +1,5 @@
 # Detections: polygons per pair (of either detector's likelihood), merged across pairs and
-# viewing geometries.
+# viewing geometries with their support (the pairs that could see each area, and those that do).
 
 
 rule vectorise:
@@ -26,6 +26,9 @@ rule vectorise:
 rule merge_detections:
     input:
         detections=get_pair_detections,
+        likelihoods=get_pair_likelihoods,
+        products=get_pair_products,
+        dem=get_support_dem,
     output:
         merged="{tree}/detections.gpkg",
     log:

@@ -28,6 +28,9 @@ rule evaluate_pair:
 rule evaluation:
     input:
         pairs=get_pair_evaluations,
+        merged="{tree}/detections.gpkg",
+        references=get_pair_references,
+        likelihoods=get_pair_likelihoods,
     output:
         evaluation="{tree}/evaluation.json",
     log:
@@ -42,5 +45,6 @@ rule evaluation:
         runtime=10,
     params:
         settings=settings_of("evaluation"),
+        pairs=lambda wildcards: get_run_pairs(),
     script:
         "../scripts/evaluation.py"

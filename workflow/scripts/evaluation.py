@@ -9,4 +9,7 @@ with script_logging(snakemake.log[0]):
         StageSettings.from_rule(snakemake.params.settings),
         snakemake.input.pairs,
         snakemake.output.evaluation,
+        merged_gpkg=snakemake.input.merged,
+        references=dict(zip(snakemake.params.pairs, snakemake.input.references, strict=True)),
+        likelihood_tifs=snakemake.input.likelihoods,
     )

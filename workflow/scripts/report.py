@@ -17,6 +17,7 @@ with script_logging(snakemake.log[0]):
         provenance_json=snakemake.input.provenance,
         agreement=snakemake.input.agreement,
         calibration_json=snakemake.input.get("calibration"),
+        merged_gpkg=snakemake.input.merged,
         benchmark_dir=snakemake.params.benchmark_dir,
         report_html=snakemake.output.report,
     )

@@ -97,10 +97,20 @@ def detection_polygons(
 def merge_detections(layers: Sequence[gpd.GeoDataFrame], crs: str) -> gpd.GeoDataFrame:
     """One feature per ground area detected in any pair: overlapping detections of all pairs
     are dissolved together; each feature says how many pairs and viewing geometries saw it."""
+    return merged_areas(layers, crs)[0]
+
+
+def merged_areas(
+    layers: Sequence[gpd.GeoDataFrame], crs: str
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, NDArray[np.int64]]:
+    """The merged areas (:func:`merge_detections`), every pair's detections in ``crs`` in one
+    frame, and the row of the area each detection lies in."""
     frames = [layer.to_crs(crs) for layer in layers if not layer.empty]
     if not frames:
-        return gpd.GeoDataFrame(pd.DataFrame(columns=MERGED_COLUMNS), geometry="geometry", crs=crs)
-    every = pd.concat(frames, ignore_index=True)
+        empty = gpd.GeoDataFrame(pd.DataFrame(columns=MERGED_COLUMNS), geometry="geometry", crs=crs)
+        every = gpd.GeoDataFrame(pd.DataFrame(columns=DETECTION_COLUMNS), geometry="geometry", crs=crs)
+        return empty, every, np.zeros(0, dtype=np.int64)
+    every = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=crs)
     geometries = every.geometry.to_numpy()
     tree = shapely.STRtree(geometries)
     left, right = tree.query(geometries, predicate="intersects")
@@ -125,4 +135,4 @@ def merge_detections(layers: Sequence[gpd.GeoDataFrame], crs: str) -> gpd.GeoDat
         )
     frame = pd.DataFrame.from_records(records, columns=MERGED_COLUMNS[1:])
     frame.insert(0, "area_id", np.arange(1, len(frame) + 1))
-    return gpd.GeoDataFrame(frame, geometry="geometry", crs=crs)
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs=crs), every, group_of.astype(np.int64)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import geopandas as gpd
@@ -45,20 +45,27 @@ def write_gpkg(path: str | Path, frame: gpd.GeoDataFrame, *, layer: str) -> None
     The GeoPackage's ``last_change`` stamps take :func:`reproducible_timestamp` (GDAL's
     ``OGR_CURRENT_DATE``), so two runs that find the same features write identical files.
     """
+    write_gpkg_layers(path, {layer: frame})
+
+
+def write_gpkg_layers(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame]) -> None:
+    """Write several layers into one GeoPackage, in order (the first is what a reader that
+    names no layer opens), atomically and reproducibly as :func:`write_gpkg`."""
     with atomic_path(path) as tmp, _gdal_option("OGR_CURRENT_DATE", reproducible_timestamp()):
-        frame.to_file(tmp, layer=layer, driver="GPKG", engine="pyogrio")
+        for name, frame in layers.items():
+            frame.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
 
 
-def read_vector(path: str | Path, *, what: str) -> gpd.GeoDataFrame:
-    """Read a vector file (GeoPackage, Shapefile, GeoJSON, ...); ``what`` it holds names it in
-    the error when it is missing, unreadable, or without a CRS (the one rule for every vector
-    massmove reads: polygons are never assumed to be in some CRS; GeoJSON is WGS84 by its
-    specification)."""
+def read_vector(path: str | Path, *, what: str, layer: str | None = None) -> gpd.GeoDataFrame:
+    """Read a vector file (GeoPackage, Shapefile, GeoJSON, ...), its first layer or ``layer``;
+    ``what`` it holds names it in the error when it is missing, unreadable, or without a CRS
+    (the one rule for every vector massmove reads: polygons are never assumed to be in some
+    CRS; GeoJSON is WGS84 by its specification)."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{what} not found: {path}")
     try:
-        frame = gpd.read_file(path, engine="pyogrio")
+        frame = gpd.read_file(path, engine="pyogrio", layer=layer)
     except Exception as err:  # pyogrio raises several types for unreadable files
         raise InputError(f"{path}: cannot read {what} ({err})") from err
     if frame.crs is None:

@@ -20,6 +20,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
+
 from massmove.errors import InputError
 from massmove.io.detection import CALIBRATED, detection_from_tags, unreached_likelihood
 from massmove.io.raster_io import read_bands
@@ -153,6 +155,7 @@ def metric_tables(evaluations: Mapping[str, Mapping[str, Any]]) -> str:
     return (
         f"<h2>Scores against the reference (object IoU threshold {threshold})</h2>"
         + _table(["figure", *names], pooled)
+        + support_table(evaluations)
         + "<h3>Per pair</h3>"
         + _table(
             [
@@ -167,6 +170,68 @@ def metric_tables(evaluations: Mapping[str, Mapping[str, Any]]) -> str:
                 "references",
             ],  # fmt: skip
             per_pair,
+        )
+    )
+
+
+def support_table(evaluations: Mapping[str, Mapping[str, Any]]) -> str:
+    """Every pair's detections and the confirmed ones against the patterns that persist in as
+    many pairs as confirming asks, pooled over pairs (empty when no evaluation has them).
+
+    Examples
+    --------
+    >>> scores = {"detections": 0, "matched": 0, "references": 1, "precision": None, "recall": 0.0,
+    ...           "f1": 0.0, "false_alarms_per_100km2": 0.0}
+    >>> support = {"min_support": 2, "persistent_references": 1, "pair_km2": 9.0,
+    ...            "every_detection": scores, "confirmed": scores}
+    >>> text = support_table({"ensemble": {"support": support}})
+    >>> "<td>ensemble, confirmed (support &gt;= 2)</td><td>0</td><td>0</td><td>1</td>" in text
+    True
+    >>> "<td>no detections</td><td>0.000</td><td>0.000</td><td>0.000</td></tr>" in text
+    True
+    """
+    rows = []
+    for name, evaluation in evaluations.items():
+        support = evaluation.get("support")
+        if not support:
+            continue
+        for label, key in (
+            ("every detection", "every_detection"),
+            (f"confirmed (support >= {support['min_support']})", "confirmed"),
+        ):
+            scores = support[key]
+            rows.append(
+                [
+                    f"{name}, {label}",
+                    scores["detections"],
+                    scores["matched"],
+                    scores["references"],
+                    format_score(scores["precision"], "precision"),
+                    format_score(scores["recall"], "recall"),
+                    format_score(scores["f1"], "f1"),
+                    format_score(scores["false_alarms_per_100km2"]),
+                ]
+            )
+    if not rows:
+        return ""
+    return (
+        "<h3>Confirmed detections against the patterns that persist</h3>"
+        "<p>A detection is confirmed when enough pairs support it (a detection of the pair on "
+        "it, or the pair's mean likelihood over it reaching its threshold). Each pair's "
+        "detections are scored against its reference patterns that at least as many pairs show; "
+        "counts summed over pairs, false alarms per 100 km2 and pair.</p>"
+        + _table(
+            [
+                "detections",
+                "detected",
+                "matched",
+                "persistent patterns",
+                "precision",
+                "recall",
+                "F1",
+                "false alarms per 100 km2",
+            ],  # fmt: skip
+            rows,
         )
     )
 
@@ -353,6 +418,73 @@ def detection_section(
     return "".join(parts)
 
 
+#: detected areas listed by name in the report (the rest summarised)
+AREA_ROWS = 60
+
+
+def support_section(areas: gpd.GeoDataFrame, pair_ids: Sequence[str]) -> str:
+    """Detected areas across pairs (``results/detections.gpkg``): confirmed and unconfirmed
+    apart, each with the pairs that could see it and those that support it, and per pair how
+    many areas it supports of those it could see.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> frame = gpd.GeoDataFrame({"area_id": [1, 2], "area_m2": [30000.0, 20000.0],
+    ...     "likelihood_max": [0.9, 0.6], "could_see": ["a;b", "a"], "supported_by": ["a;b", "a"],
+    ...     "support": [2, 1], "confirmed": [True, False]},
+    ...     geometry=[shapely.box(0, 0, 1, 1)] * 2, crs="EPSG:2056")
+    >>> text = support_section(frame, ["a", "b"])
+    >>> "1 of 2 detected areas are confirmed" in text and "<td>b</td><td>1</td><td>1</td>" in text
+    True
+    >>> "no area was detected" in support_section(frame.iloc[:0], ["a"])
+    True
+    """
+    parts = ["<h2>Detections across pairs</h2>"]
+    if areas.empty:
+        return parts[0] + "<p>Across every pair, no area was detected.</p>"
+    confirmed = areas["confirmed"].astype(bool)
+    parts.append(
+        f"<p>{int(confirmed.sum())} of {len(areas)} detected areas are confirmed: enough pairs "
+        "support them (detection.min_support; a pair supports an area with a detection on it, "
+        "or with its mean likelihood there reaching its threshold). Could see: the pairs that "
+        "cover the area with readable coherence and whose line of sight sees its downslope "
+        "motion. Layer <code>detections</code> of <code>results/detections.gpkg</code> holds "
+        "them all, layer <code>pair_detections</code> every pair's polygons with their area's "
+        "support.</p>"
+    )
+    per_pair = []
+    for pair_id in pair_ids:
+        seen = areas["could_see"].str.split(";").apply(lambda names, p=pair_id: p in names)
+        supported = areas["supported_by"].str.split(";").apply(lambda names, p=pair_id: p in names)
+        per_pair.append([pair_id, int(seen.sum()), int(supported.sum())])
+    parts.append(_table(["pair", "areas it could see", "areas it supports"], per_pair))
+    for label, rows in (("Confirmed", areas[confirmed]), ("Unconfirmed", areas[~confirmed])):
+        ordered = rows.sort_values(["support", "likelihood_max"], ascending=False)
+        shown = ordered.head(AREA_ROWS)
+        table = [
+            [
+                r.area_id,
+                f"{r.area_m2:,.0f}",
+                f"{r.likelihood_max:.2f}",
+                r.support,
+                r.supported_by,
+                r.could_see,
+            ]
+            for r in shown.itertuples()
+        ]
+        parts.append(f"<h3>{label} ({len(rows)})</h3>")
+        if table:
+            parts.append(
+                _table(
+                    ["area", "area (m2)", "peak likelihood", "support", "supported by", "could see"], table
+                )
+            )
+        if len(rows) > AREA_ROWS:
+            parts.append(f"<p>{len(rows) - AREA_ROWS} more, with lower support or likelihood.</p>")
+    return "".join(parts)
+
+
 def build_report(
     *,
     title: str,
@@ -364,6 +496,7 @@ def build_report(
     detection: Mapping[str, Any] | None = None,
     calibration: Mapping[str, Any] | None = None,
     detector: str = "ensemble",
+    merged: gpd.GeoDataFrame | None = None,
 ) -> str:
     """The HTML text of the report.
 
@@ -373,7 +506,8 @@ def build_report(
     the config's ``detection`` section, resolved against the first likelihood's calibration
     tags into the run's threshold and smallest polygon; ``calibration``: the calibrate
     rule's record (``results/models/calibration.json``) when the run trained its members;
-    ``detector``: the run's detector (``ensemble`` or ``baseline``).
+    ``detector``: the run's detector (``ensemble`` or ``baseline``); ``merged``: its detected
+    areas across pairs with their support (``results/detections.gpkg``).
     """
     sections = [f"<h1>{html.escape(title)}</h1>"]
     areas: dict[str, list[float]] = {}
@@ -415,6 +549,8 @@ def build_report(
         )
     if settings is not None:
         sections.append(detection_section(settings, calibration, peaks, detector))
+    if merged is not None:
+        sections.append(support_section(merged, [pair["pair_id"] for pair in pairs]))
     if evaluations:
         sections.append(metric_tables(evaluations))
     if inputs:

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from massmove.errors import InputError
 from massmove.evaluate.pair import evaluate_pair, pool_evaluations
+from massmove.evaluate.support import support_evaluation
 from massmove.io.atomic import write_json
 from massmove.io.detection import detection_from_tags
 from massmove.io.labels import read_labels
@@ -69,9 +73,18 @@ def evaluate_pair_stage(
 
 
 def evaluation_stage(
-    config: StageSettings, pair_jsons: Sequence[str | Path], evaluation_json: str | Path
+    config: StageSettings,
+    pair_jsons: Sequence[str | Path],
+    evaluation_json: str | Path,
+    *,
+    merged_gpkg: str | Path | None = None,
+    references: Mapping[str, str | Path] | None = None,
+    likelihood_tifs: Sequence[str | Path] = (),
 ) -> None:
-    """``results/evaluation.json``: figures pooled over every pair, with the per-pair ones."""
+    """``results/evaluation.json``: figures pooled over every pair, with the per-pair ones; with
+    the merged detections (``merged_gpkg``), each pair's reference (``references``, by pair id)
+    and the likelihood rasters (their covered ground), also the detected areas and the
+    confirmed ones against the truth that persists (:mod:`massmove.evaluate.support`)."""
     per_pair = {}
     for path in pair_jsons:
         try:
@@ -93,4 +106,49 @@ def evaluation_stage(
         format_score(pooled["object_recall"], "recall"),
         format_score(pooled["object_f1"], "f1"),
     )
+    if merged_gpkg is not None and references:
+        pooled["support"] = _support_scores(config, merged_gpkg, references, likelihood_tifs)
     write_json(evaluation_json, pooled, indent=1)
+
+
+def _support_scores(
+    config: StageSettings,
+    merged_gpkg: str | Path,
+    references: Mapping[str, str | Path],
+    likelihood_tifs: Sequence[str | Path],
+) -> dict[str, Any]:
+    """Every pair's detections and the confirmed ones against the persistent truth."""
+    settings = config["evaluation"]
+    pair_detections = read_vector(merged_gpkg, what="detections with their support", layer="pair_detections")
+    labels = {
+        pair_id: read_labels(
+            path, label_class=settings["reference_class"], class_column=settings["class_column"]
+        )
+        for pair_id, path in references.items()
+    }
+    covered_km2 = {}
+    for path in likelihood_tifs:
+        bands, grid, tags = read_bands(path, required=("likelihood_mean",))
+        pair_id = tags.get("pair_id", Path(path).stem)
+        covered_km2[pair_id] = float(np.isfinite(bands["likelihood_mean"]).sum()) * grid.spacing_m**2 / 1e6
+    result = support_evaluation(
+        pair_detections,
+        labels,
+        covered_km2,
+        min_support=config["detection"]["min_support"],
+        iou_threshold=settings["iou_threshold"],
+    )
+    every, confirmed = result["every_detection"], result["confirmed"]
+    log.info(
+        "support >= %d: %d of %d detections confirmed; against %d persistent patterns, F1 %s (every "
+        "detection %s), false alarms per 100 km2 and pair %s (every detection %s)",
+        result["min_support"],
+        confirmed["detections"],
+        every["detections"],
+        result["persistent_references"],
+        format_score(confirmed["f1"], "f1"),
+        format_score(every["f1"], "f1"),
+        format_score(confirmed["false_alarms_per_100km2"]),
+        format_score(every["false_alarms_per_100km2"]),
+    )
+    return result

@@ -32,10 +32,12 @@ def report_stage(
     report_html: str | Path,
     agreement: Sequence[str | Path] = (),
     calibration_json: str | Path | None = None,
+    merged_gpkg: str | Path | None = None,
 ) -> None:
     """``results/report.html`` from the run's products (lists ordered by pair); the detection
     settings as vectorise resolves them (``detection`` and the likelihood's calibration tags),
-    and the calibration record of members the run trained."""
+    the calibration record of members the run trained, and the detected areas across pairs
+    (``merged_gpkg``, with their support)."""
     settings = config["evaluation"]
     pairs = []
     for index, product in enumerate(interferograms):
@@ -73,6 +75,9 @@ def report_stage(
         detection=config["detection"],
         calibration=load_json(calibration_json, "calibration record") if calibration_json else None,
         detector="baseline" if config["model"]["architecture"] == "baseline" else "ensemble",
+        merged=read_vector(merged_gpkg, what="merged detections", layer="detections")
+        if merged_gpkg
+        else None,
     )
     with atomic_path(Path(report_html)) as tmp:
         tmp.write_text(text, encoding="utf-8")
