@@ -90,7 +90,7 @@ def track_geometry_settings(synthetic: Mapping[str, Any], track: str) -> dict[st
     return {"heading_deg": 192.4, "incidence_deg": 35.5, "time_utc": "05:33:50"}
 
 
-def synthetic_dates(config: Mapping[str, Any]) -> list[tuple[int, int]]:
+def synthetic_dates(config: StageSettings) -> list[tuple[int, int]]:
     """Day offsets (reference, secondary) from period.start of the synthetic pairs of a track."""
     synthetic = config["synthetic"]
     offsets = []
@@ -101,7 +101,7 @@ def synthetic_dates(config: Mapping[str, Any]) -> list[tuple[int, int]]:
     return offsets
 
 
-def synthetic_acquisitions(config: Mapping[str, Any], track: str) -> list[Acquisition]:
+def synthetic_acquisitions(config: StageSettings, track: str) -> list[Acquisition]:
     """Acquisitions of one synthetic track, in time order."""
     start = dt.date.fromisoformat(config["period"]["start"])
     end = dt.date.fromisoformat(config["period"]["end"])
@@ -120,7 +120,7 @@ def synthetic_acquisitions(config: Mapping[str, Any], track: str) -> list[Acquis
     return acquisitions
 
 
-def synthetic_pairs(config: Mapping[str, Any]) -> list[Pair]:
+def synthetic_pairs(config: StageSettings) -> list[Pair]:
     """Every pair the config implies (tracks x baselines x pairs per baseline)."""
     start = dt.date.fromisoformat(config["period"]["start"])
     pairs = []
@@ -162,7 +162,7 @@ def write_pair_table(pairs: Sequence[Pair], path: str | Path) -> None:
 SCENE_COLUMNS = {"reference": "reference_scene", "secondary": "secondary_scene"}
 
 
-def find_pair(config: Mapping[str, Any], pair_id: str) -> Pair:
+def find_pair(config: StageSettings, pair_id: str) -> Pair:
     """The synthetic pair of the config with this id."""
     for pair in synthetic_pairs(config):
         if pair.pair_id == pair_id:

@@ -22,6 +22,7 @@ import shapely
 
 from massmove.asf.records import read_response, umm_items
 from massmove.errors import InputError
+from massmove.settings import StageSettings
 
 # the bursts to download, in the search's raw folder: results/search/bursts.csv
 BURST_TABLE = "bursts.csv"
@@ -122,7 +123,7 @@ def load_burst_response(path: str | Path) -> list[BurstRecord]:
 
 
 def query_bursts(
-    config: Mapping[str, Any], track: str, aoi: shapely.Geometry
+    config: StageSettings, track: str, aoi: shapely.Geometry
 ) -> tuple[list[BurstRecord], dict[str, Any]]:
     """Query ASF's SLC-BURST collection for one track over the AOI and period (network)."""
     import asf_search

@@ -18,6 +18,7 @@ from massmove.asf.aoi import aoi_grid
 from massmove.asf.download import DownloadError, download_verified
 from massmove.errors import InputError
 from massmove.io.raster_io import write_cog
+from massmove.settings import StageSettings
 
 log = logging.getLogger(__name__)
 MARGIN_DEG = 0.05
@@ -77,7 +78,7 @@ def project_dem(
 
 def fetch_dem(
     aoi: shapely.Geometry,
-    config: Mapping[str, Any],
+    config: StageSettings,
     out_tif: str | Path,
     tile_dir: str | Path,
     *,

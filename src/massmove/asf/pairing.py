@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -13,6 +13,7 @@ import shapely
 
 from massmove.asf.records import SceneRecord
 from massmove.pairs import Track
+from massmove.settings import StageSettings
 
 SLICE_GAP_S = 60.0  # slices of one pass follow each other within seconds
 COVERAGE_TOLERANCE = 0.999  # share of the AOI a pass must cover
@@ -208,12 +209,12 @@ def pair_scenes(pairs: Sequence[PassPair]) -> dict[str, SceneRecord]:
     return {s.scene_id: s for p in pairs for s in (*p.reference.slices, *p.secondary.slices)}
 
 
-def period_of(config: Mapping[str, Any]) -> tuple[dt.date, dt.date]:
+def period_of(config: StageSettings) -> tuple[dt.date, dt.date]:
     """The configured period as dates."""
     return dt.date.fromisoformat(config["period"]["start"]), dt.date.fromisoformat(config["period"]["end"])
 
 
-def query_window(config: Mapping[str, Any], track: str, aoi: shapely.Geometry) -> dict[str, Any]:
+def query_window(config: StageSettings, track: str, aoi: shapely.Geometry) -> dict[str, Any]:
     """asf-search options of one track's query over the AOI and period (scenes or bursts)."""
     parsed = Track.parse(track)
     start, end = period_of(config)

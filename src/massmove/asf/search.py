@@ -6,7 +6,6 @@ import dataclasses
 import json
 import logging
 import shutil
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,7 @@ from massmove.asf.pairing import (
 from massmove.asf.records import SceneRecord, geojson_of, load_response, record_from_properties
 from massmove.errors import InputError, ProcessingError
 from massmove.io.atomic import atomic_path
+from massmove.settings import StageSettings
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +53,7 @@ class SearchOutcome:
     downloads: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
-def response_paths(
-    config: Mapping[str, Any], base_dir: str | Path = ".", key: str = "response"
-) -> list[Path]:
+def response_paths(config: StageSettings, base_dir: str | Path = ".", key: str = "response") -> list[Path]:
     """The saved responses ``search.{key}`` names (one path or a list), resolved."""
     response = config["search"][key]
     if response is None:
@@ -64,7 +62,7 @@ def response_paths(
     return [Path(n) if Path(n).is_absolute() else Path(base_dir) / n for n in names]
 
 
-def query_asf(config: Mapping[str, Any], track: str) -> tuple[list[SceneRecord], dict[str, Any]]:
+def query_asf(config: StageSettings, track: str) -> tuple[list[SceneRecord], dict[str, Any]]:
     """Query ASF for one track's IW SLCs over the AOI and period (needs the network)."""
     import asf_search
 
@@ -78,7 +76,7 @@ def query_asf(config: Mapping[str, Any], track: str) -> tuple[list[SceneRecord],
     return records, results.geojson()
 
 
-def search(config: Mapping[str, Any], *, base_dir: str | Path = ".") -> SearchOutcome:
+def search(config: StageSettings, *, base_dir: str | Path = ".") -> SearchOutcome:
     """Find scenes and build pairs; replays ``search.response`` when set, else queries ASF."""
     paths = response_paths(config, base_dir)
     raw: dict[str, Any] = {}
@@ -135,7 +133,7 @@ def search(config: Mapping[str, Any], *, base_dir: str | Path = ".") -> SearchOu
     return outcome
 
 
-def needs_bursts(config: Mapping[str, Any]) -> bool:
+def needs_bursts(config: StageSettings) -> bool:
     """Whether the run works on bursts: burst downloads for SNAP, or HyP3's multi-burst jobs."""
     multi_burst = (
         config["interferogram"]["engine"] == "hyp3" and config["hyp3"]["job_type"] == "INSAR_ISCE_MULTI_BURST"
@@ -144,7 +142,7 @@ def needs_bursts(config: Mapping[str, Any]) -> bool:
 
 
 def burst_downloads(
-    config: Mapping[str, Any],
+    config: StageSettings,
     pairs: list[PassPair],
     aoi: Any,
     raw: dict[str, Any],

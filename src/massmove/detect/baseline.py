@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 
 from massmove.detect.channels import NORMALISATION
 from massmove.insar.fringes import fringe_excess
+from massmove.settings import StageSettings
 
 #: channels the baseline reads, whatever the ensemble's
 BASELINE_CHANNELS = ("cos_phase", "sin_phase", "coherence")
@@ -46,7 +47,7 @@ class BaselineDetector:
     device: torch.device = torch.device("cpu")
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> BaselineDetector:
+    def from_config(cls, config: StageSettings) -> BaselineDetector:
         """The detector of ``model.baseline`` at the training patch size."""
         rules = config["model"]["baseline"]
         return cls(

@@ -10,6 +10,7 @@ from typing import Any
 from massmove.errors import ConfigError, InputError
 from massmove.files.interferogram import UNKNOWN, UNKNOWN_TRACK, FileInterferogram
 from massmove.pairs import TRACK_PATTERN
+from massmove.settings import StageSettings
 
 
 def parse_date(value: Any, where: str) -> dt.date:
@@ -62,7 +63,7 @@ def listed_interferograms(
     return found
 
 
-def selection_of(config: Mapping[str, Any]) -> dict[str, Any]:
+def selection_of(config: StageSettings) -> dict[str, Any]:
     """What picks the interferograms of a folder: the config's tracks, baselines and period."""
     return {key: config[key] for key in ("tracks", "baselines_days", "period")}
 

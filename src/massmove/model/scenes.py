@@ -21,6 +21,7 @@ from massmove.model.patches import (
     concatenate,
     fold_split,
 )
+from massmove.settings import StageSettings
 
 
 def labelled_sources(
@@ -60,7 +61,7 @@ def labelled_sources(
 
 
 def training_sources(
-    config: Mapping[str, Any], scene_dirs: Sequence[str | Path], base_dir: str | Path = "."
+    config: StageSettings, scene_dirs: Sequence[str | Path], base_dir: str | Path = "."
 ) -> list[LabelledProduct]:
     """Labelled products of the training scenes and of ``train.labelled``; polygons of
     ``train.ignore_class`` (the truth's faint patterns) are left out of the loss."""
@@ -81,7 +82,7 @@ def training_sources(
 
 
 def calibration_sources(
-    config: Mapping[str, Any], scene_dirs: Sequence[str | Path], base_dir: str | Path = "."
+    config: StageSettings, scene_dirs: Sequence[str | Path], base_dir: str | Path = "."
 ) -> list[LabelledProduct]:
     """Labelled products the detection settings are calibrated on: the calibration scenes and
     ``train.calibration.labelled`` (possibly none: the fallback is then kept)."""
@@ -95,7 +96,7 @@ def calibration_sources(
     )
 
 
-def sampling_rule(config: Mapping[str, Any]) -> SamplingRule:
+def sampling_rule(config: StageSettings) -> SamplingRule:
     """How training patches are sampled, from the ``train`` and ``model`` sections."""
     train, model = config["train"], config["model"]
     return SamplingRule(

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import zarr
@@ -15,6 +13,7 @@ from scipy import ndimage
 from massmove.errors import CorruptInputError, InputError
 from massmove.grid import Grid
 from massmove.io.atomic import atomic_path
+from massmove.settings import StageSettings
 from massmove.simulate.fields import power_law_field
 from massmove.simulate.landcover import classify_landcover
 from massmove.simulate.landslides import Movement, velocity_field
@@ -37,7 +36,7 @@ class Ground:
     movements: list[Movement]
 
 
-def scene_bounds(config: Mapping[str, Any]) -> tuple[float, float, float, float]:
+def scene_bounds(config: StageSettings) -> tuple[float, float, float, float]:
     """Bounds (west, south, east, north) of the product extent of the synthetic scene."""
     synthetic = config["synthetic"]
     ce, cn = synthetic["centre_m"]
@@ -45,12 +44,12 @@ def scene_bounds(config: Mapping[str, Any]) -> tuple[float, float, float, float]
     return (ce - half_e, cn - half_n, ce + half_e, cn + half_n)
 
 
-def product_grid(config: Mapping[str, Any]) -> Grid:
+def product_grid(config: StageSettings) -> Grid:
     """The map grid of the interferogram products of the synthetic scene."""
     return Grid.from_bounds(*scene_bounds(config), config["posting_m"], config["crs"])
 
 
-def ground_grid(config: Mapping[str, Any]) -> Grid:
+def ground_grid(config: StageSettings) -> Grid:
     """The grid of the simulated ground: the extent plus the margin."""
     west, south, east, north = scene_bounds(config)
     synthetic = config["synthetic"]
@@ -65,7 +64,7 @@ def ground_grid(config: Mapping[str, Any]) -> Grid:
     )
 
 
-def simulate_ground(config: Mapping[str, Any]) -> Ground:
+def simulate_ground(config: StageSettings) -> Ground:
     """Simulate terrain, land cover and the movement population of the scene."""
     synthetic = config["synthetic"]
     seed = synthetic["seed"]
@@ -78,7 +77,7 @@ def simulate_ground(config: Mapping[str, Any]) -> Ground:
     return Ground(grid, height, landcover, velocity, label, movements)
 
 
-def processor_dem(config: Mapping[str, Any], ground: Ground) -> tuple[NDArray[np.float64], Grid]:
+def processor_dem(config: StageSettings, ground: Ground) -> tuple[NDArray[np.float64], Grid]:
     """The DEM a processor is given: the terrain averaged to the DEM posting plus a correlated error."""
     dem_params = config["synthetic"]["dem"]
     factor = max(1, round(dem_params["posting_m"] / ground.grid.spacing_m))

@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -24,6 +23,7 @@ from numpy.typing import NDArray
 
 from massmove.geometry import AcquisitionGeometry, ground_to_radar, line_of_sight, slant_range
 from massmove.pairs import Acquisition, synthetic_acquisitions
+from massmove.settings import StageSettings
 from massmove.simulate.atmosphere import tropospheric_delay
 from massmove.simulate.ground import Ground
 from massmove.simulate.orbits import AcquisitionOrbit, acquisition_orbit, nominal_geometry
@@ -66,7 +66,7 @@ class TrackContext:
         raise KeyError(f"scene {scene_id} is not an acquisition of track {self.track}")
 
 
-def track_context(config: Mapping[str, Any], ground: Ground, track: str) -> TrackContext:
+def track_context(config: StageSettings, ground: Ground, track: str) -> TrackContext:
     """Build the shared context of one synthetic track."""
     acquisitions = synthetic_acquisitions(config, track)
     heights = (float(ground.height_m.min()), float(ground.height_m.max()))
@@ -86,9 +86,7 @@ def track_context(config: Mapping[str, Any], ground: Ground, track: str) -> Trac
     )
 
 
-def acquisition_delay(
-    config: Mapping[str, Any], ground: Ground, acquisition: Acquisition
-) -> NDArray[np.float32]:
+def acquisition_delay(config: StageSettings, ground: Ground, acquisition: Acquisition) -> NDArray[np.float32]:
     """Tropospheric delay field of one acquisition on the ground grid."""
     rng = stream(
         config["synthetic"]["seed"], "atmosphere", acquisition.track, acquisition.start_utc.isoformat()
@@ -193,7 +191,7 @@ def cropped_response(frequency: NDArray[np.floating], bandwidth: float, coeffici
 
 
 def form_slc(
-    config: Mapping[str, Any], ground: Ground, context: TrackContext, scene_id: str
+    config: StageSettings, ground: Ground, context: TrackContext, scene_id: str
 ) -> NDArray[np.complex64]:
     """Simulate the SLC of one acquisition on its (annotated) radar grid."""
     synthetic = config["synthetic"]

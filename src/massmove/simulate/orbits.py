@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
 from massmove.geometry import AcquisitionGeometry, ground_to_radar
 from massmove.pairs import Acquisition, track_geometry_settings
+from massmove.settings import StageSettings
 from massmove.simulate.seeds import stream
 
 GRID_MARGIN_PX = 24
@@ -32,7 +32,7 @@ class AcquisitionOrbit(NamedTuple):
     misregistration_px: tuple[float, float]
 
 
-def nominal_geometry(config: Mapping[str, Any], track: str, reference_height_m: float) -> AcquisitionGeometry:
+def nominal_geometry(config: StageSettings, track: str, reference_height_m: float) -> AcquisitionGeometry:
     """The nominal track: zero orbit offset, first line at the scene centre, no grid."""
     synthetic = config["synthetic"]
     sensor = synthetic["sensor"]
@@ -58,7 +58,7 @@ def nominal_geometry(config: Mapping[str, Any], track: str, reference_height_m: 
 
 
 def acquisition_orbit(
-    config: Mapping[str, Any],
+    config: StageSettings,
     acquisition: Acquisition,
     ground_bounds: tuple[float, float, float, float],
     height_range_m: tuple[float, float],

@@ -56,12 +56,13 @@ class PhaseDomainPair(NamedTuple):
     truth: PairTruth
 
 
-def phase_domain_config(config: Mapping[str, Any], spacing_m: Sequence[float]) -> Mapping[str, Any]:
+def phase_domain_config(config: StageSettings, spacing_m: Sequence[float]) -> StageSettings:
     """The scene's config with the phase-domain generator's scatterer spacing (across, along)."""
     overrides = {"synthetic": {"scatterers": {"spacing_m": [float(v) for v in spacing_m]}}}
     if isinstance(config, StageSettings):
         return config.with_values(overrides)
-    return deep_merge(config, overrides)
+    # a plain config (tests, notebooks): every key, unchecked
+    return StageSettings.of("simulate", deep_merge(config, overrides))
 
 
 def band_limited_speckle(
@@ -123,7 +124,7 @@ def speckle_pair(
 
 
 def phase_domain_pair(
-    config: Mapping[str, Any],
+    config: StageSettings,
     ground: Ground,
     context: TrackContext,
     pair: Pair,

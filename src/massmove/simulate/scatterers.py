@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterator
 
 import numpy as np
 from numpy.typing import NDArray
 
 from massmove.geometry import AcquisitionGeometry, line_of_sight
 from massmove.grid import Grid, PointSampler, sample_nearest
+from massmove.settings import StageSettings
 from massmove.simulate.ground import Ground
 from massmove.simulate.landcover import LandCover, class_table
 from massmove.simulate.terrain import surface_normal
@@ -55,9 +55,7 @@ class ScattererLayout:
         return east, north, xx
 
 
-def scatterer_layout(
-    config: Mapping[str, Any], ground: Ground, nominal: AcquisitionGeometry
-) -> ScattererLayout:
+def scatterer_layout(config: StageSettings, ground: Ground, nominal: AcquisitionGeometry) -> ScattererLayout:
     """Scatterer grid covering the ground square for one track."""
     synthetic = config["synthetic"]
     spacing_x, spacing_y = synthetic["scatterers"]["spacing_m"]
@@ -119,7 +117,7 @@ def track_fields(ground: Ground, nominal: AcquisitionGeometry) -> TrackFields:
 
 
 def iterate_chunks(
-    config: Mapping[str, Any],
+    config: StageSettings,
     ground: Ground,
     layout: ScattererLayout,
     fields: TrackFields,

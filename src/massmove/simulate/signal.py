@@ -30,6 +30,7 @@ from massmove.grid import Grid, sample_nearest, sample_on_grid
 from massmove.insar.goldstein import goldstein_filter
 from massmove.insar.multilook import multilook
 from massmove.pairs import Pair
+from massmove.settings import StageSettings
 from massmove.simulate.ground import Ground
 from massmove.simulate.imaging import (
     TrackContext,
@@ -52,7 +53,7 @@ class ExpectedSignal(NamedTuple):
 
 
 def expected_interferogram_radar(
-    config: Mapping[str, Any],
+    config: StageSettings,
     ground: Ground,
     context: TrackContext,
     pair: Pair,
@@ -153,7 +154,7 @@ def deformation_phase(ground: Ground, context: TrackContext, pair: Pair, grid: G
 
 
 def background_coherence(
-    config: Mapping[str, Any], ground: Ground, context: TrackContext, pair: Pair, grid: Grid
+    config: StageSettings, ground: Ground, context: TrackContext, pair: Pair, grid: Grid
 ) -> NDArray[np.float64]:
     """Coherence the ground would keep without moving: land cover over the baseline, thermal noise."""
     cover = config["synthetic"]["landcover"]

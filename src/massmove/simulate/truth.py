@@ -26,8 +26,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter
-from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -43,6 +42,7 @@ from massmove.insar.geocode import geocode, grid_radar_coordinates
 from massmove.insar.multilook import multilook
 from massmove.insar.radarcode import simulated_interferometric_phase
 from massmove.pairs import Pair
+from massmove.settings import StageSettings
 from massmove.simulate.ground import Ground
 from massmove.simulate.imaging import (
     TrackContext,
@@ -179,7 +179,7 @@ class PatternPhases(NamedTuple):
 
 
 def visible_patterns(
-    config: Mapping[str, Any],
+    config: StageSettings,
     ground: Ground,
     context: TrackContext,
     pair: Pair,
@@ -332,7 +332,7 @@ def visible_patterns(
 
 
 def pair_truth(
-    config: Mapping[str, Any],
+    config: StageSettings,
     ground: Ground,
     context: TrackContext,
     pair: Pair,
@@ -363,7 +363,7 @@ def pair_truth(
 
 
 def truth_from_signal(
-    config: Mapping[str, Any],
+    config: StageSettings,
     ground: Ground,
     context: TrackContext,
     pair: Pair,

@@ -10,12 +10,13 @@ GoldsteinPhaseFiltering -> Multilook -> Terrain-Correction -> Write (BEAM-DIMAP)
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from massmove.grid import Grid
 from massmove.io.atomic import atomic_path
+from massmove.settings import StageSettings
 from massmove.snap.nodes import node_template, pyrosar_auxil
 from massmove.snap.plan import BurstPlan
 
@@ -42,7 +43,7 @@ class GraphSettings:
     grid_origin_m: tuple[float, float]  # west, north of the product grid (Terrain-Correction aligns to it)
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any], dem_tif: str | Path | None, grid: Grid) -> GraphSettings:
+    def from_config(cls, config: StageSettings, dem_tif: str | Path | None, grid: Grid) -> GraphSettings:
         """Settings from the validated config, the run's DEM and the product grid."""
         snap, ifg = config["snap"], config["interferogram"]
         external = snap["dem"] == "external"
