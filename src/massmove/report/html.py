@@ -450,8 +450,8 @@ def support_section(areas: gpd.GeoDataFrame, pair_ids: Sequence[str]) -> str:
         "or with its mean likelihood there reaching its threshold). Could see: the pairs that "
         "cover the area with readable coherence and whose line of sight sees its downslope "
         "motion. Layer <code>detections</code> of <code>results/detections.gpkg</code> holds "
-        "them all, layer <code>pair_detections</code> every pair's polygons with their area's "
-        "support.</p>"
+        "them all, layer <code>pair_detections</code> every pair's polygons with their own "
+        "support and their area.</p>"
     )
     per_pair = []
     for pair_id in pair_ids:
