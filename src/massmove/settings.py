@@ -141,9 +141,9 @@ STAGE_KEYS: dict[str, tuple[str, ...]] = {
     # read where polygons and scores are made, so a changed threshold never reruns inference
     "segment:ensemble": ("segment", "model.channels", "model.device", "train.patch_px"),
     "segment:baseline": ("segment", "-segment.precision", "model.baseline", "train.patch_px"),
-    "vectorise": ("detection",),
+    "vectorise": ("detection.threshold", "detection.min_area_m2"),
     "merge_detections": ("crs", "detection"),
-    "evaluate_pair": ("evaluation", "-evaluation.reference", "detection"),
+    "evaluate_pair": ("evaluation", "-evaluation.reference", "detection.threshold", "detection.min_area_m2"),
     "evaluation": (
         "evaluation.iou_threshold",
         "evaluation.class_column",

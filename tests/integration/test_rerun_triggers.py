@@ -50,7 +50,7 @@ CASES = {
             "vectorise": 8,
             "evaluate_pair": 8,
             "evaluation": 2,
-            "merge_detections": 1,
+            "merge_detections": 2,
             **RECORD,
         },
     ),
@@ -65,7 +65,7 @@ CASES = {
             "vectorise": 4,
             "evaluate_pair": 4,
             "evaluation": 2,
-            "merge_detections": 1,
+            "merge_detections": 2,
             **RECORD,
         },
     ),
@@ -87,10 +87,16 @@ CASES = {
         {"train": {"movement_density_factor": 3.0}},
         {"training_scene": 1, "train": 2, "calibrate": 1, **ENSEMBLE_BRANCH},
     ),
-    # the threshold: both detectors' polygons and scores, no inference, no training
+    # the threshold: both detectors' polygons, their support and scores, no inference, no training
     "detection.threshold": (
         {"detection": {"threshold": 0.5}},
-        {"vectorise": 4, "evaluate_pair": 4, "evaluation": 2, "merge_detections": 1, **RECORD},
+        {"vectorise": 4, "evaluate_pair": 4, "evaluation": 2, "merge_detections": 2, **RECORD},
+    ),
+    # what confirms a detection: both detectors' merged layers and pooled scores, no polygon of
+    # a pair, no inference
+    "detection.min_support": (
+        {"detection": {"min_support": 3}},
+        {"merge_detections": 2, "evaluation": 2, **RECORD},
     ),
     # the ensemble's arithmetic: its calibration (made as it is deployed) and its branch, not the
     # baseline's

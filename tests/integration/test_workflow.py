@@ -79,16 +79,17 @@ def test_default_dry_run_lists_every_job(tmp_path):
         "calibration_scene": 1,
         "train": 5,
         "calibrate": 1,
-        # one set of rules for both detectors: the ensemble's 4 pairs and the baseline's 4
+        # one set of rules for both detectors: the ensemble's 4 pairs and the baseline's 4, each
+        # detector's detections merged with their support (its evaluation scores them)
         "segment": 8,
         "vectorise": 8,
-        "merge_detections": 1,
+        "merge_detections": 2,
         "evaluate_pair": 8,
         "evaluation": 2,
         "provenance": 1,
         "report": 1,
         "all": 1,
-        "total": 54,
+        "total": 55,
     }
 
 
