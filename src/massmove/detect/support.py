@@ -228,10 +228,8 @@ def detecting_pairs(polygons: gpd.GeoDataFrame, detections: gpd.GeoDataFrame) ->
 
 
 def without_support(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """``areas`` (empty: no pair, or nothing detected) with the support columns, typed."""
-    frame = areas.copy()
+    """An empty ``areas`` (no pair, or nothing detected) with the support columns, typed."""
+    frame = areas.iloc[:0].copy()
     for column, dtype in zip(SUPPORT_COLUMNS, ("str", "int64", "str", "int64", "bool"), strict=True):
-        frame[column] = (
-            pd.Series([], dtype=dtype) if frame.empty else pd.Series(dtype=dtype, index=frame.index)
-        )
+        frame[column] = pd.Series([], dtype=dtype)
     return frame

@@ -54,8 +54,8 @@ def evaluate_pair(
         beside the strict one; the strict score counts it as a false alarm.
     """
     extent = shapely.box(*grid.bounds)
-    detected = _geometries(detections, grid.crs)
-    clipped = (shapely.intersection(g, extent) for g in _geometries(references, grid.crs))
+    detected = geometries_in(detections, grid.crs)
+    clipped = (shapely.intersection(g, extent) for g in geometries_in(references, grid.crs))
     reference = [g for g in clipped if not g.is_empty and g.area > 0]
     valid = np.isfinite(likelihood_mean)
     detected_px = rasterise_labels(gpd.GeoDataFrame(geometry=detected, crs=grid.crs), grid).astype(bool)
@@ -68,7 +68,7 @@ def evaluate_pair(
     shares = polygon_pixel_shares(reference, found, grid.transform)
     matched_detections = {d for d, _, _ in matches}
     unmatched = [g for index, g in enumerate(detected) if index not in matched_detections]
-    lenient_polygons = [] if lenient is None else _geometries(lenient, grid.crs)
+    lenient_polygons = [] if lenient is None else geometries_in(lenient, grid.crs)
     on_faint = sum(on_lenient(g, lenient_polygons) for g in unmatched)
     return {
         "likelihood_threshold": likelihood_threshold,
@@ -191,7 +191,9 @@ def pool_evaluations(
     }
 
 
-def _geometries(frame: gpd.GeoDataFrame, crs: Any) -> list[shapely.Geometry]:
+def geometries_in(frame: gpd.GeoDataFrame, crs: Any) -> list[shapely.Geometry]:
+    """The polygons of a frame in ``crs`` (a frame without a CRS taken as in it), empty and
+    missing geometries left out."""
     if frame.empty:
         return []
     if frame.crs is not None:

@@ -17,6 +17,7 @@ from typing import Any
 import geopandas as gpd
 
 from massmove.evaluate.metrics import match_objects
+from massmove.evaluate.pair import geometries_in
 from massmove.scores import object_scores
 
 #: the column that names one movement across the per-pair references of the synthetic truth
@@ -44,9 +45,9 @@ def counts(
     detections: gpd.GeoDataFrame, references: gpd.GeoDataFrame, *, iou_threshold: float
 ) -> dict[str, int]:
     """Detections, references and one-to-one matches at ``iou_threshold``."""
-    found = list(detections.to_crs(references.crs).geometry) if len(detections) and len(references) else []
-    matched = (
-        len(match_objects(found, list(references.geometry), iou_threshold=iou_threshold)) if found else 0
+    found = geometries_in(detections, references.crs)
+    matched = len(
+        match_objects(found, geometries_in(references, references.crs), iou_threshold=iou_threshold)
     )
     return {"detections": len(detections), "references": len(references), "matched": matched}
 
