@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import networkx as nx
 import pandas as pd
 
 from massmove.errors import ConfigError, InputError
@@ -220,3 +221,46 @@ def pair_tags(config: StageSettings, record: Mapping[str, Any]) -> dict[str, Any
         "baseline_days": int(record["baseline_days"]),
         "settings_digest": config.digest,
     }
+
+
+def acquisitions_of_tags(tags: Mapping[str, Any]) -> frozenset[str]:
+    """The two acquisitions of a product or likelihood raster from its ``track``,
+    ``reference`` and ``secondary`` tags, as ``{track}@{date}`` (one pass of a track a day);
+    empty when a tag is missing, so that the pair counts as sharing nothing.
+
+    Examples
+    --------
+    >>> sorted(acquisitions_of_tags({"track": "A088", "reference": "2018-08-01T17:24:30+00:00",
+    ...                              "secondary": "2018-08-13T17:24:30+00:00"}))
+    ['A088@2018-08-01', 'A088@2018-08-13']
+    >>> acquisitions_of_tags({"track": "A088"})
+    frozenset()
+    """
+    try:
+        track, dates = str(tags["track"]), (str(tags["reference"])[:10], str(tags["secondary"])[:10])
+    except KeyError:
+        return frozenset()
+    return frozenset(f"{track}@{date}" for date in dates if date)
+
+
+def independent_pair_count(pair_ids: Sequence[str], acquisitions: Mapping[str, frozenset[str]]) -> int:
+    """The largest number of ``pair_ids`` no two of which share an acquisition (a maximum
+    matching of the graph whose nodes are acquisitions and whose edges are pairs). A pair
+    without known acquisitions shares none.
+
+    Examples
+    --------
+    >>> acq = {"a12": frozenset({"A@1", "A@13"}), "a18": frozenset({"A@1", "A@19"}),
+    ...        "d12": frozenset({"D@1", "D@13"}), "a6": frozenset({"A@13", "A@19"})}
+    >>> independent_pair_count(["a12", "a18"], acq), independent_pair_count(["a12", "a18", "d12"], acq)
+    (1, 2)
+    >>> independent_pair_count(["a12", "a18", "a6"], acq)
+    1
+    """
+    graph = nx.Graph()
+    for pair_id in dict.fromkeys(pair_ids):
+        ends = sorted(acquisitions.get(pair_id, frozenset()))
+        if len(ends) != 2:
+            ends = [f"{pair_id}#reference", f"{pair_id}#secondary"]
+        graph.add_edge(*ends)
+    return len(nx.max_weight_matching(graph, maxcardinality=True))

@@ -149,6 +149,7 @@ STAGE_KEYS: dict[str, tuple[str, ...]] = {
         "evaluation.class_column",
         "evaluation.reference_class",
         "detection.min_support",
+        "detection.support.independent_pairs",
     ),
     # report, provenance, audits
     "report": ("evaluation.class_column", "evaluation.reference_class", "model.architecture", "detection"),

@@ -102,7 +102,7 @@ def test_the_digest_follows_the_declared_keys_only(default_config):
                 "class_column": "class",
                 "reference_class": "coherent",
             },
-            "detection": {"min_support": 2},
+            "detection": {"min_support": 2, "support": {"independent_pairs": True}},
         },
     }
 

@@ -43,11 +43,14 @@ def areas() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"area_id": [1, 2]}, geometry=[box_px(*AREA_1), box_px(*AREA_2)], crs=GRID.crs)
 
 
-def view(pair_id, *, coherence=0.6, likelihood=0.1, threshold=0.5, los=None, low_coherence_on=None):
+def view(
+    pair_id, *, coherence=0.6, likelihood=0.1, threshold=0.5, los=None, low_coherence_on=None, acquisitions=()
+):
     coh = np.full(GRID.shape, coherence, dtype=np.float32)
     if low_coherence_on is not None:
         coh[low_coherence_on] = 0.1
-    return PairView(pair_id, coh, np.full(GRID.shape, likelihood, dtype=np.float32), threshold, los)
+    mean = np.full(GRID.shape, likelihood, dtype=np.float32)
+    return PairView(pair_id, coh, mean, threshold, los, frozenset(acquisitions))
 
 
 def test_could_see_needs_readable_coherence_and_support_needs_a_detection_or_the_likelihood():
@@ -60,16 +63,50 @@ def test_could_see_needs_readable_coherence_and_support_needs_a_detection_or_the
         view("D", coherence=float("nan")),  # covers nothing
     ]
     frame = polygon_support(
-        areas(), [{"A"}, set()], views, GRID, min_coherence=0.3, min_los_share=0.2, min_support=2
+        areas(),
+        [{"A"}, set()],
+        views,
+        GRID,
+        min_coherence=0.3,
+        min_los_share=0.2,
+        min_support=2,
+        independent=False,
     )
     assert frame["could_see"].tolist() == ["A;B", "A;B;C"]
     assert frame["supported_by"].tolist() == ["A", "B"]
     assert frame["support"].tolist() == [1, 1] and frame["n_could_see"].tolist() == [2, 3]
     assert frame["confirmed"].tolist() == [False, False]
     confirmed = polygon_support(
-        areas(), [{"A", "B"}, set()], views, GRID, min_coherence=0.3, min_los_share=0.2, min_support=2
+        areas(),
+        [{"A", "B"}, set()],
+        views,
+        GRID,
+        min_coherence=0.3,
+        min_los_share=0.2,
+        min_support=2,
+        independent=False,
     )
     assert confirmed["support"].tolist() == [2, 1] and confirmed["confirmed"].tolist() == [True, False]
+
+
+def test_pairs_that_share_an_acquisition_count_once_towards_confirmation():
+    views = [
+        view("A12", likelihood=0.8, acquisitions={"A088@2018-08-01", "A088@2018-08-13"}),
+        view("A18", likelihood=0.8, acquisitions={"A088@2018-08-01", "A088@2018-08-19"}),
+        view("D12", acquisitions={"D066@2018-08-01", "D066@2018-08-13"}),
+    ]
+    settings = {"min_coherence": 0.3, "min_los_share": 0.2, "min_support": 2}
+    # the two ascending pairs support both areas; they share their reference pass
+    independent = polygon_support(areas(), [{"A12"}, set()], views, GRID, **settings, independent=True)
+    assert independent["support"].tolist() == [2, 2]
+    assert independent["independent_support"].tolist() == [1, 1]
+    assert independent["confirmed"].tolist() == [False, False]
+    views[2].likelihood_mean[AREA_1] = 0.9  # the descending pair supports area 1: independent witness
+    independent = polygon_support(areas(), [{"A12"}, set()], views, GRID, **settings, independent=True)
+    assert independent["independent_support"].tolist() == [2, 1]
+    assert independent["confirmed"].tolist() == [True, False]
+    every = polygon_support(areas(), [{"A12"}, set()], views, GRID, **settings, independent=False)
+    assert every["support"].tolist() == [3, 2] and every["confirmed"].tolist() == [True, True]
 
 
 def east_facing_slope(slope_deg: float) -> tuple[np.ndarray, Grid]:
@@ -106,11 +143,26 @@ def test_a_pair_looking_across_the_motion_cannot_show_it():
     assert abs(float(np.dot(across, (math.cos(math.radians(30)), 0.0, -0.5)))) < 0.5
     views = [view("ASC", los=along), view("ACROSS", los=across), view("UNKNOWN", los=None)]
     frame = polygon_support(
-        areas().iloc[:1], [{"ASC"}], views, GRID, min_coherence=0.3, min_los_share=0.6, min_support=1, dem=dem
+        areas().iloc[:1],
+        [{"ASC"}],
+        views,
+        GRID,
+        min_coherence=0.3,
+        min_los_share=0.6,
+        min_support=1,
+        independent=False,
+        dem=dem,
     )
     assert frame["could_see"].tolist() == ["ASC;UNKNOWN"]
     without_dem = polygon_support(
-        areas().iloc[:1], [{"ASC"}], views, GRID, min_coherence=0.3, min_los_share=0.6, min_support=1
+        areas().iloc[:1],
+        [{"ASC"}],
+        views,
+        GRID,
+        min_coherence=0.3,
+        min_los_share=0.6,
+        min_support=1,
+        independent=False,
     )
     assert without_dem["could_see"].tolist() == ["ACROSS;ASC;UNKNOWN"]
 
@@ -137,7 +189,7 @@ def pair_files(tmp_path, pair_id, track, mean, coherence, heading):
     write_gpkg(tmp_path / "detections" / f"{pair_id}.gpkg", detections, layer="detections")
 
 
-def merge_config(min_support: int = 2) -> StageSettings:
+def merge_config(min_support: int = 2, independent_pairs: bool = True) -> StageSettings:
     return StageSettings.of(
         "merge_detections",
         {
@@ -146,7 +198,11 @@ def merge_config(min_support: int = 2) -> StageSettings:
                 "threshold": None,
                 "min_area_m2": None,
                 "min_support": min_support,
-                "support": {"min_coherence": 0.3, "min_los_share": 0.2},
+                "support": {
+                    "min_coherence": 0.3,
+                    "min_los_share": 0.2,
+                    "independent_pairs": independent_pairs,
+                },
             },
         },
     )
@@ -220,6 +276,10 @@ def test_persistent_truth_keeps_each_pairs_patterns_shown_in_enough_pairs():
     persistent = persistent_references(references, 2)
     assert persistent["A"]["movement_id"].tolist() == [1] and persistent["B"]["movement_id"].tolist() == [1]
     assert len(persistent_references(references, 1)["A"]) == 2
+    shared = {"A": frozenset({"A088@1", "A088@13"}), "B": frozenset({"A088@1", "A088@19"})}
+    assert persistent_references(references, 2, shared)["B"].empty  # one reference pass: not independent
+    apart = {"A": frozenset({"A088@1", "A088@13"}), "B": frozenset({"D066@1", "D066@13"})}
+    assert persistent_references(references, 2, apart)["B"]["movement_id"].tolist() == [1]
     inventory = gpd.GeoDataFrame(geometry=[one, two], crs=GRID.crs)  # one reference for every pair
     assert len(persistent_references({"A": inventory, "B": inventory}, 2)["B"]) == 2
 

@@ -7,8 +7,10 @@ the pair's viewing geometry are known, its line of sight sees at least ``min_los
 downslope motion of the area's mean slope (``|LOS . downslope|``: motion across the line of
 sight draws no fringes, whatever moves). A pair *supports* the area when one of its detections
 lies on it, or its mean likelihood over the area reaches the pair's detection threshold. A pair
-that supports an area could see it. ``support`` counts the supporting pairs; the area is
-``confirmed`` when it reaches ``min_support``.
+that supports an area could see it. ``support`` counts the supporting pairs,
+``independent_support`` the most of them that share no acquisition (pairs with a common
+reference carry its atmosphere and speckle into each other's phase, so they are not independent
+witnesses); the area is ``confirmed`` when the count the rule uses reaches ``min_support``.
 """
 
 from __future__ import annotations
@@ -26,9 +28,17 @@ from numpy.typing import NDArray
 from rasterio import features
 
 from massmove.grid import Grid, sample_on_grid
+from massmove.pairs import independent_pair_count
 
 #: columns support adds to every detected area and every pair's detection
-SUPPORT_COLUMNS = ["could_see", "n_could_see", "supported_by", "support", "confirmed"]
+SUPPORT_COLUMNS = [
+    "could_see",
+    "n_could_see",
+    "supported_by",
+    "support",
+    "independent_support",
+    "confirmed",
+]
 
 
 class PairView(NamedTuple):
@@ -47,6 +57,8 @@ class PairView(NamedTuple):
     los_enu
         Unit vector from the ground to the sensor (east, north, up) at the product centre, or
         None when the product's tags do not give the heading and incidence.
+    acquisitions
+        Its two acquisitions (:func:`massmove.pairs.acquisitions_of_tags`; empty: unknown).
     """
 
     pair_id: str
@@ -54,6 +66,7 @@ class PairView(NamedTuple):
     likelihood_mean: NDArray[np.float32]
     threshold: float
     los_enu: tuple[float, float, float] | None
+    acquisitions: frozenset[str] = frozenset()
 
 
 def line_of_sight_enu(heading_deg: float, incidence_deg: float) -> tuple[float, float, float]:
@@ -159,6 +172,7 @@ def polygon_support(
     min_coherence: float,
     min_los_share: float,
     min_support: int,
+    independent: bool,
     dem: tuple[NDArray, Grid] | None = None,
 ) -> gpd.GeoDataFrame:
     """``polygons`` with :data:`SUPPORT_COLUMNS`: the pairs that could see each polygon, those
@@ -173,6 +187,9 @@ def polygon_support(
         For each polygon, the pairs whose detections lie on it.
     views
         Every pair of the run (:class:`PairView`), on ``grid``.
+    independent
+        Confirm on ``independent_support`` (supporting pairs that share no acquisition)
+        rather than on ``support``.
     dem
         The DEM heights and grid for the direction of motion; None: direction not judged.
     """
@@ -211,7 +228,11 @@ def polygon_support(
     frame["n_could_see"] = np.array([len(p) for p in could_see], dtype=np.int64)
     frame["supported_by"] = [";".join(p) for p in supported_by]
     frame["support"] = np.array([len(p) for p in supported_by], dtype=np.int64)
-    frame["confirmed"] = frame["support"] >= min_support
+    acquisitions = {view.pair_id: view.acquisitions for view in views}
+    frame["independent_support"] = np.array(
+        [independent_pair_count(p, acquisitions) for p in supported_by], dtype=np.int64
+    )
+    frame["confirmed"] = frame["independent_support" if independent else "support"] >= min_support
     return frame
 
 
@@ -230,6 +251,7 @@ def detecting_pairs(polygons: gpd.GeoDataFrame, detections: gpd.GeoDataFrame) ->
 def without_support(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """An empty ``areas`` (no pair, or nothing detected) with the support columns, typed."""
     frame = areas.iloc[:0].copy()
-    for column, dtype in zip(SUPPORT_COLUMNS, ("str", "int64", "str", "int64", "bool"), strict=True):
+    dtypes = ("str", "int64", "str", "int64", "int64", "bool")
+    for column, dtype in zip(SUPPORT_COLUMNS, dtypes, strict=True):
         frame[column] = pd.Series([], dtype=dtype)
     return frame

@@ -2,7 +2,8 @@
 
 A confirmed detection (:mod:`massmove.detect.support`) claims a pattern that shows in several
 pairs, so each pair's detections are scored against the movements that are reference patterns
-in that pair and in at least ``min_support`` pairs in all. Every detection of the pair,
+in that pair and in at least ``min_support`` pairs in all (pairs that share no acquisition,
+when the rule counts only those). Every detection of the pair,
 confirmed or not, is scored against the same persistent truth beside the confirmed ones, so
 that confirming is neither rewarded nor punished for what one pair alone shows. Counts are
 summed over pairs first, then turned into proportions; false alarms are per 100 km2 and pair.
@@ -10,7 +11,7 @@ summed over pairs first, then turned into proportions; false alarms are per 100 
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +19,7 @@ import geopandas as gpd
 
 from massmove.evaluate.metrics import match_objects
 from massmove.evaluate.pair import geometries_in
+from massmove.pairs import independent_pair_count
 from massmove.scores import object_scores
 
 #: the column that names one movement across the per-pair references of the synthetic truth
@@ -27,16 +29,27 @@ SETS = ("every_detection", "confirmed")
 
 
 def persistent_references(
-    references: Mapping[str, gpd.GeoDataFrame], min_pairs: int
+    references: Mapping[str, gpd.GeoDataFrame],
+    min_pairs: int,
+    acquisitions: Mapping[str, frozenset[str]] | None = None,
 ) -> dict[str, gpd.GeoDataFrame]:
     """Each pair's reference patterns that are reference patterns in at least ``min_pairs``
-    pairs. References without :data:`MOVEMENT_ID` (one inventory given for every pair)
-    persist as they are."""
+    pairs; with ``acquisitions`` (pair id -> its acquisitions), in at least ``min_pairs``
+    pairs that share no acquisition. References without :data:`MOVEMENT_ID` (one inventory
+    given for every pair) persist as they are."""
     if any(MOVEMENT_ID not in frame.columns for frame in references.values() if not frame.empty):
         return dict(references)
-    shown = Counter(m for frame in references.values() for m in set(frame.get(MOVEMENT_ID, [])))
+    shown_in: dict[Any, list[str]] = defaultdict(list)
+    for pair_id, frame in references.items():
+        for movement in set(frame.get(MOVEMENT_ID, [])):
+            shown_in[movement].append(pair_id)
+    persists = {
+        movement: (len(pairs) if acquisitions is None else independent_pair_count(pairs, acquisitions))
+        >= min_pairs
+        for movement, pairs in shown_in.items()
+    }
     return {
-        pair: frame[frame[MOVEMENT_ID].map(lambda m: shown[m] >= min_pairs)] if not frame.empty else frame
+        pair: frame[frame[MOVEMENT_ID].map(persists)] if not frame.empty else frame
         for pair, frame in references.items()
     }
 
@@ -70,10 +83,12 @@ def support_evaluation(
     *,
     min_support: int,
     iou_threshold: float,
+    acquisitions: Mapping[str, frozenset[str]] | None = None,
 ) -> dict[str, Any]:
     """Every pair's detections and its confirmed ones (``confirmed``) against the persistent
-    truth, per pair and pooled over pairs (``covered_km2``: the ground each pair covers)."""
-    persistent = persistent_references(references, min_support)
+    truth, per pair and pooled over pairs (``covered_km2``: the ground each pair covers;
+    ``acquisitions``: each pair's, when only pairs that share none count)."""
+    persistent = persistent_references(references, min_support, acquisitions)
     per_pair: dict[str, Any] = {}
     totals: dict[str, Counter[str]] = {name: Counter() for name in SETS}
     for pair_id, reference in persistent.items():
@@ -98,6 +113,7 @@ def support_evaluation(
     }
     return {
         "min_support": min_support,
+        "independent_pairs": acquisitions is not None,
         "iou_threshold": iou_threshold,
         "pair_km2": covered,
         "persistent_references": pooled["every_detection"]["references"],

@@ -14,6 +14,7 @@ from massmove.errors import InputError
 from massmove.io.detection import DEFAULT_THRESHOLD, detection_from_tags, unreached_likelihood
 from massmove.io.raster_io import read_bands, read_raster
 from massmove.io.vector import read_vector, write_gpkg, write_gpkg_layers
+from massmove.pairs import acquisitions_of_tags
 from massmove.settings import StageSettings
 
 log = logging.getLogger(__name__)
@@ -73,8 +74,9 @@ def merge_stage(
         if product_grid != grid:
             raise InputError(f"{products[pair_id]}: not on the grid of {likelihood_tif}")
         threshold = detection_from_tags(tags, config["detection"]).threshold
-        los = los_of_tags(product_tags)
-        views.append(PairView(pair_id, product["coherence"], likelihood["likelihood_mean"], threshold, los))
+        coherence, likelihood_mean = product["coherence"], likelihood["likelihood_mean"]
+        los, acquisitions = los_of_tags(product_tags), acquisitions_of_tags(product_tags)
+        views.append(PairView(pair_id, coherence, likelihood_mean, threshold, los, acquisitions))
     pair_detections = every.copy()
     pair_detections.insert(1, "area_id", area_of + 1)
     if areas.empty:
@@ -94,6 +96,7 @@ def merge_stage(
                 min_coherence=support["min_coherence"],
                 min_los_share=support["min_los_share"],
                 min_support=config["detection"]["min_support"],
+                independent=support["independent_pairs"],
                 dem=dem,
             )
 

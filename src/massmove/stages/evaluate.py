@@ -19,6 +19,7 @@ from massmove.io.detection import detection_from_tags
 from massmove.io.labels import read_labels
 from massmove.io.raster_io import read_bands
 from massmove.io.vector import read_vector
+from massmove.pairs import acquisitions_of_tags
 from massmove.scores import format_score
 from massmove.settings import StageSettings
 
@@ -126,23 +127,26 @@ def _support_scores(
         )
         for pair_id, path in references.items()
     }
-    covered_km2 = {}
+    covered_km2, acquisitions = {}, {}
     for path in likelihood_tifs:
         bands, grid, tags = read_bands(path, required=("likelihood_mean",))
         pair_id = tags.get("pair_id", Path(path).stem)
         covered_km2[pair_id] = float(np.isfinite(bands["likelihood_mean"]).sum()) * grid.spacing_m**2 / 1e6
+        acquisitions[pair_id] = acquisitions_of_tags(tags)
     result = support_evaluation(
         pair_detections,
         labels,
         covered_km2,
         min_support=config["detection"]["min_support"],
         iou_threshold=settings["iou_threshold"],
+        acquisitions=acquisitions if config["detection"]["support"]["independent_pairs"] else None,
     )
     every, confirmed = result["every_detection"], result["confirmed"]
     log.info(
-        "support >= %d: %d of %d detections confirmed; against %d persistent patterns, F1 %s (every "
+        "support >= %d%s: %d of %d detections confirmed; against %d persistent patterns, F1 %s (every "
         "detection %s), false alarms per 100 km2 and pair %s (every detection %s)",
         result["min_support"],
+        " (pairs sharing no acquisition)" if result["independent_pairs"] else "",
         confirmed["detections"],
         every["detections"],
         result["persistent_references"],
