@@ -152,7 +152,13 @@ STAGE_KEYS: dict[str, tuple[str, ...]] = {
         "detection.support.independent_pairs",
     ),
     # report, provenance, audits
-    "report": ("evaluation.class_column", "evaluation.reference_class", "model.architecture", "detection"),
+    "report": (
+        "evaluation.class_column",
+        "evaluation.reference_class",
+        "evaluation.iou_threshold",
+        "model.architecture",
+        "detection",
+    ),
     "agreement": ("agreement", "-agreement.annotations", "crs"),
     # the provenance record holds the whole config
     "provenance": ("",),

@@ -1,12 +1,13 @@
 """The run report (``results/report.html``): one self-contained HTML file.
 
-Every figure is an inline PNG (``data:`` URI) and the style sheet is inline; there is no
+Every image is inline (PNG or JPEG ``data:`` URI) and the style sheet is inline; there is no
 script, font, CDN or any other external reference, so the report opens offline and can be
-mailed or archived as it is. Contents: per pair a quicklook (wrapped phase in a cyclic map
-with detections, reference, baseline and the ensemble's uncertain area outlined), metric
-tables of the ensemble against the classical baseline (pooled and per pair), the
-magnitude-frequency of polygon areas, the agreement study (when configured), and the run's
-metadata (config digest, versions, seeds, devices, workflow commit) and job timings.
+mailed or archived as it is. Contents: per pair the wrapped phase, likelihood mean and spread
+and coherence side by side (:mod:`massmove.report.panels`), a gallery of every detection and
+missed pattern (:mod:`massmove.report.gallery`), metric tables of the ensemble against the
+classical baseline (pooled and per pair), the magnitude-frequency of polygon areas, the
+agreement study (when configured), and the run's metadata (config digest, versions, seeds,
+devices, workflow commit) and job timings.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ import geopandas as gpd
 from massmove.errors import InputError
 from massmove.io.detection import CALIBRATED, detection_from_tags, unreached_likelihood
 from massmove.io.raster_io import read_bands
-from massmove.report.figures import magnitude_frequency_png, quicklook_png
+from massmove.report.figures import magnitude_frequency_png
+from massmove.report.gallery import PairRasters, gallery_section, pair_items
+from massmove.report.panels import PANEL_STYLE, pair_panels, panel_layers
 from massmove.scores import format_score
 
 log = logging.getLogger(__name__)
@@ -41,17 +44,43 @@ p.flag { background: #fff3cd; border-left: 4px solid #e0a800; padding: 0.4em 0.8
 p.note { background: #e8f4ea; border-left: 4px solid #3c8d4f; padding: 0.4em 0.8em; }
 """
 
-#: pooled figures shown per detector, in this order
-POOLED_KEYS = (
-    "pixel_iou",
-    "pixel_precision",
-    "pixel_recall",
-    "pixel_f1",
-    "object_precision",
-    "object_recall",
-    "object_f1",
-    "likelihood_pixel_recall",
+#: pooled figures shown per detector: (plain name, key, metric kind, the counts behind it)
+POOLED_ROWS = (
+    ("object precision (detections that match a pattern)", "object_precision", "precision", "precision"),
+    ("object recall (patterns found)", "object_recall", "recall", "recall"),
+    ("object F1", "object_f1", "f1", None),
+    ("pixel IoU", "pixel_iou", "iou", "iou"),
+    ("pixel precision", "pixel_precision", "precision", "pixel_precision"),
+    ("pixel recall", "pixel_recall", "recall", "pixel_recall"),
+    ("pixel F1", "pixel_f1", "f1", None),
+    (
+        "reference pixels where the likelihood reaches the threshold",
+        "likelihood_pixel_recall",
+        "recall",
+        None,
+    ),
 )
+
+
+def counts_behind(counts: Mapping[str, Any], kind: str | None) -> str:
+    """The counts a pooled proportion rests on, in words (empty when none).
+
+    Examples
+    --------
+    >>> counts = {"detections": 316, "matched": 19, "references": 80, "pixel": {"tp": 5, "fp": 3, "fn": 2}}
+    >>> counts_behind(counts, "precision"), counts_behind(counts, "iou")
+    ('19 of 316 detections', '5 of 10 px')
+    """
+    pixel = counts.get("pixel", {})
+    tp, fp, fn = (int(pixel.get(k, 0)) for k in ("tp", "fp", "fn"))
+    texts = {
+        "precision": f"{counts['matched']} of {counts['detections']} detections",
+        "recall": f"{counts['matched']} of {counts['references']} patterns",
+        "iou": f"{tp:,} of {tp + fp + fn:,} px",
+        "pixel_precision": f"{tp:,} of {tp + fp:,} px",
+        "pixel_recall": f"{tp:,} of {tp + fn:,} px",
+    }
+    return texts.get(kind, "") if kind else ""
 
 
 def _image(png: bytes, alt: str) -> str:
@@ -88,38 +117,45 @@ def metric_tables(evaluations: Mapping[str, Mapping[str, Any]]) -> str:
     --------
     >>> pair = {"pixel": {"iou": None}, "n_detections": 0, "n_references": 2,
     ...         "object": {"precision": None, "recall": 0.0, "f1": 0.0, "matched": 0}}
-    >>> figures = dict.fromkeys(POOLED_KEYS) | {"object_recall": 0.0, "object_f1": 0.0}
+    >>> figures = dict.fromkeys(r[1] for r in POOLED_ROWS) | {"object_recall": 0.0, "object_f1": 0.0}
     >>> evaluation = {**figures, "object_recall_at_coverage": {}, "likelihood_threshold": 0.5,
     ...     "counts": {"detections": 0, "matched": 0, "references": 2,
     ...                "pixel": {"tp": 0, "fp": 0, "fn": 0}},
     ...     "pairs": {"p": pair}, "iou_threshold": 0.4}
     >>> text = metric_tables({"ensemble": evaluation})
-    >>> "<tr><td>object_precision</td><td>no detections</td></tr>" in text
+    >>> row = "<td>object precision (detections that match a pattern)</td><td>no detections"
+    >>> row + " (0 of 0 detections)</td>" in text
     True
     >>> "<tr><td>p</td><td>ensemble</td><td>undefined</td><td>no detections</td><td>0.000</td>" in text
     True
     """
     names = list(evaluations)
-    pooled: list[list[Any]] = [
-        [key, *(format_score(evaluations[n][key], key.rsplit("_", 1)[-1]) for n in names)]
-        for key in POOLED_KEYS
-    ]
+    pooled: list[list[Any]] = []
+    for label, key, metric, kind in POOLED_ROWS:
+        cells = []
+        for n in names:
+            value = format_score(evaluations[n][key], metric)
+            behind = counts_behind(evaluations[n]["counts"], kind)
+            cells.append(f"{value} ({behind})" if behind else value)
+        pooled.append([label, *cells])
     for coverage in next(iter(evaluations.values()))["object_recall_at_coverage"]:
         pooled.append(
             [
-                f"object recall at {float(coverage):.0%} coverage",
+                f"object recall, a pattern found when {float(coverage):.0%} of it is detected",
                 *(
                     format_score(evaluations[n]["object_recall_at_coverage"][coverage]["recall"], "recall")
                     for n in names
                 ),
             ]
         )
-    pooled.append(["likelihood threshold", *(evaluations[n]["likelihood_threshold"] for n in names)])
+    pooled.append(
+        ["likelihood threshold", *(_threshold_text(evaluations[n]["likelihood_threshold"]) for n in names)]
+    )
     if all("object_lenient" in evaluations[n] for n in names):
         for key in ("precision", "f1"):
             pooled.append(
                 [
-                    f"object {key}, lenient (faint set aside)",
+                    f"object {'F1' if key == 'f1' else key}, lenient (faint patterns set aside)",
                     *(format_score(evaluations[n]["object_lenient"][key], key) for n in names),
                 ]
             )
@@ -172,6 +208,10 @@ def metric_tables(evaluations: Mapping[str, Mapping[str, Any]]) -> str:
             per_pair,
         )
     )
+
+
+def _threshold_text(threshold: float | None) -> str:
+    return "differs between pairs" if threshold is None else f"{threshold:g}"
 
 
 def support_table(evaluations: Mapping[str, Mapping[str, Any]]) -> str:
@@ -420,6 +460,8 @@ def detection_section(
 
 #: detected areas listed by name in the report (the rest summarised)
 AREA_ROWS = 60
+#: up to this many pairs, support is shown as one column per pair (else as lists of names)
+MATRIX_PAIRS = 12
 
 
 def support_section(areas: gpd.GeoDataFrame, pair_ids: Sequence[str]) -> str:
@@ -437,6 +479,8 @@ def support_section(areas: gpd.GeoDataFrame, pair_ids: Sequence[str]) -> str:
     >>> text = support_section(frame, ["a", "b"])
     >>> "1 of 2 detected areas are confirmed" in text and "<td>b</td><td>1</td><td>1</td>" in text
     True
+    >>> "<td>1</td><td>30,000</td><td>0.90</td><td>2</td><td>\u25cf</td><td>\u25cf</td>" in text
+    True
     >>> "no area was detected" in support_section(frame.iloc[:0], ["a"])
     True
     """
@@ -447,7 +491,8 @@ def support_section(areas: gpd.GeoDataFrame, pair_ids: Sequence[str]) -> str:
     parts.append(
         f"<p>{int(confirmed.sum())} of {len(areas)} detected areas are confirmed: enough pairs "
         "support them (detection.min_support; a pair supports an area with a detection on it, "
-        "or with its mean likelihood there reaching its threshold). Could see: the pairs that "
+        "or with its mean likelihood there reaching its threshold; independent support counts "
+        "only pairs that share no acquisition, which is what confirms by default). Could see: the pairs that "
         "cover the area with readable coherence and whose line of sight sees its downslope "
         "motion. Layer <code>detections</code> of <code>results/detections.gpkg</code> holds "
         "them all, layer <code>pair_detections</code> every pair's polygons with their own "
@@ -459,27 +504,35 @@ def support_section(areas: gpd.GeoDataFrame, pair_ids: Sequence[str]) -> str:
         supported = areas["supported_by"].str.split(";").apply(lambda names, p=pair_id: p in names)
         per_pair.append([pair_id, int(seen.sum()), int(supported.sum())])
     parts.append(_table(["pair", "areas it could see", "areas it supports"], per_pair))
+    matrix = len(pair_ids) <= MATRIX_PAIRS
+    if matrix:
+        parts.append(
+            "<p>Per pair: &#9679; supports the area, &#9675; could see it but does not support it, "
+            "&ndash; could not see it. Pairs: "
+            + "; ".join(f"{i + 1} = {html.escape(p)}" for i, p in enumerate(pair_ids))
+            + ".</p>"
+        )
+    independent = "independent_support" in areas.columns
+    header = ["area", "area (m2)", "peak likelihood", "support"]
+    header += ["independent support"] if independent else []
+    header += [f"pair {i + 1}" for i in range(len(pair_ids))] if matrix else ["supported by", "could see"]
     for label, rows in (("Confirmed", areas[confirmed]), ("Unconfirmed", areas[~confirmed])):
         ordered = rows.sort_values(["support", "likelihood_max"], ascending=False)
-        shown = ordered.head(AREA_ROWS)
-        table = [
-            [
-                r.area_id,
-                f"{r.area_m2:,.0f}",
-                f"{r.likelihood_max:.2f}",
-                r.support,
-                r.supported_by,
-                r.could_see,
-            ]
-            for r in shown.itertuples()
-        ]
+        table = []
+        for r in ordered.head(AREA_ROWS).itertuples():
+            row = [r.area_id, f"{r.area_m2:,.0f}", f"{r.likelihood_max:.2f}", r.support]
+            row += [r.independent_support] if independent else []
+            if matrix:
+                supporting, seeing = set(r.supported_by.split(";")), set(r.could_see.split(";"))
+                row += [
+                    "\u25cf" if p in supporting else ("\u25cb" if p in seeing else "\u2013") for p in pair_ids
+                ]
+            else:
+                row += [r.supported_by.replace(";", "; "), r.could_see.replace(";", "; ")]
+            table.append(row)
         parts.append(f"<h3>{label} ({len(rows)})</h3>")
         if table:
-            parts.append(
-                _table(
-                    ["area", "area (m2)", "peak likelihood", "support", "supported by", "could see"], table
-                )
-            )
+            parts.append(_table(header, table))
         if len(rows) > AREA_ROWS:
             parts.append(f"<p>{len(rows) - AREA_ROWS} more, with lower support or likelihood.</p>")
     return "".join(parts)
@@ -497,6 +550,8 @@ def build_report(
     calibration: Mapping[str, Any] | None = None,
     detector: str = "ensemble",
     merged: gpd.GeoDataFrame | None = None,
+    pair_detections: gpd.GeoDataFrame | None = None,
+    iou_threshold: float = 0.4,
 ) -> str:
     """The HTML text of the report.
 
@@ -506,15 +561,17 @@ def build_report(
     the config's ``detection`` section, resolved against the first likelihood's calibration
     tags into the run's threshold and smallest polygon; ``calibration``: the calibrate
     rule's record (``results/models/calibration.json``) when the run trained its members;
-    ``detector``: the run's detector (``ensemble`` or ``baseline``); ``merged``: its detected
-    areas across pairs with their support (``results/detections.gpkg``).
+    ``detector``: the run's detector (``ensemble`` or ``baseline``); ``merged`` and
+    ``pair_detections``: its detected areas across pairs and every pair's detections with
+    their support (``results/detections.gpkg``); ``iou_threshold``: the evaluation's, by which
+    the gallery labels hits.
     """
     sections = [f"<h1>{html.escape(title)}</h1>"]
     areas: dict[str, list[float]] = {}
-    quicklooks = []
-    inputs = []
+    panels, inputs, items, rasters = [], [], [], []
     peaks: dict[str, tuple[int, float | None]] = {}
     settings: dict[str, Any] | None = None
+    grid = None
     for pair in pairs:
         bands, grid, tags = read_bands(pair["interferogram"], required=("wrapped_phase",))
         likelihood, _, likelihood_tags = read_bands(
@@ -535,17 +592,25 @@ def build_report(
                     tags.get("coherence_source", ""),
                 ]
             )
-        spread = likelihood["likelihood_spread"]
-        outlines = dict(pair["layers"])
-        if pair["reference"] is not None:
-            outlines["reference"] = pair["reference"]
-        for name, frame in outlines.items():
+        outlines, baseline = panel_layers(pair)
+        for name, frame in {**outlines, **({"baseline": baseline} if baseline is not None else {})}.items():
             areas.setdefault(name, []).extend(frame.to_crs(grid.crs).area.tolist() if len(frame) else [])
-        png = quicklook_png(bands["wrapped_phase"], spread, grid, outlines, pair["pair_id"])
-        quicklooks.append(
-            f"<h3>{html.escape(pair['pair_id'])}</h3>"
-            + (f'<p class="flag">{html.escape(flag)}</p>' if flag else "")
-            + _image(png, f"quicklook {pair['pair_id']}")
+        shown = {k: v for k, v in bands.items() if k in ("wrapped_phase", "coherence")} | likelihood
+        panels.append(
+            (f'<p class="flag">{html.escape(flag)}</p>' if flag else "")
+            + pair_panels(pair["pair_id"], shown, grid, outlines, baseline)
+        )
+        mine = pair["layers"]["detections"]
+        if pair_detections is not None and len(pair_detections):
+            mine = pair_detections[pair_detections["pair_id"] == pair["pair_id"]]
+        items.extend(
+            pair_items(
+                pair["pair_id"], mine, pair["reference"], likelihood["likelihood_mean"], grid, iou_threshold
+            )
+        )
+        patterns = [] if pair["reference"] is None else list(pair["reference"].to_crs(grid.crs).geometry)
+        rasters.append(
+            PairRasters(pair["pair_id"], bands["wrapped_phase"], likelihood["likelihood_mean"], patterns)
         )
     if settings is not None:
         sections.append(detection_section(settings, calibration, peaks, detector))
@@ -560,12 +625,15 @@ def build_report(
             + _table(["pair", "engine", "input posting (m)", "posting ratio", "coherence"], inputs)
         )
     sections.append(
-        "<h2>Magnitude-frequency</h2>" + _image(magnitude_frequency_png(areas), "magnitude-frequency")
+        f"<h2>Pairs</h2><p>Per pair: the wrapped phase, the {html.escape(detector)}'s likelihood "
+        "mean and spread (the members' disagreement) and the coherence. Outlines: detections "
+        "(white), reference patterns (black); the classical baseline's detections (orange) on a "
+        "panel of their own.</p>" + "".join(panels)
     )
+    if grid is not None:
+        sections.append(gallery_section(items, rasters, grid))
     sections.append(
-        "<h2>Pairs</h2><p>Wrapped phase in the cyclic map romaO; outlines: detections (white), "
-        "reference (black), baseline (orange); dotted: ensemble spread of the likelihood >= 0.2 "
-        "(where the members disagree).</p>" + "".join(quicklooks)
+        "<h2>Magnitude-frequency</h2>" + _image(magnitude_frequency_png(areas), "magnitude-frequency")
     )
     if agreement is not None:
         sections.append(agreement_section(*agreement))
@@ -573,7 +641,7 @@ def build_report(
     sections.append("<h2>Job timings</h2>" + timings_table(benchmark_dir))
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>"
+        f"<title>{html.escape(title)}</title><style>{STYLE}{PANEL_STYLE}</style></head><body>"
         + "\n".join(sections)
         + "</body></html>\n"
     )

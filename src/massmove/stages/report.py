@@ -78,6 +78,12 @@ def report_stage(
         merged=read_vector(merged_gpkg, what="merged detections", layer="detections")
         if merged_gpkg
         else None,
+        pair_detections=read_vector(
+            merged_gpkg, what="detections with their support", layer="pair_detections"
+        )
+        if merged_gpkg
+        else None,
+        iou_threshold=settings["iou_threshold"],
     )
     with atomic_path(Path(report_html)) as tmp:
         tmp.write_text(text, encoding="utf-8")

@@ -1,0 +1,234 @@
+"""The report's gallery: every detection and every missed reference pattern, each as 1.6 km
+crops of the wrapped phase in both cyclic colour maps and of the likelihood, across every pair
+that covers the spot, labelled hit, false alarm or miss and sorted by likelihood.
+
+A detection is a hit when it matches a reference pattern of its pair one to one at the
+evaluation's IoU threshold (as the evaluation counts it), else a false alarm; a reference
+pattern no detection matches is a miss. Without a reference every detection is just a
+detection. Each label shows at most :data:`PER_LABEL` items, the likeliest first; the rest
+are counted in words.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import geopandas as gpd
+import numpy as np
+import rasterio.features
+import rasterio.transform
+import shapely
+from numpy.typing import NDArray
+
+from massmove.evaluate.metrics import match_objects
+from massmove.grid import Grid
+from massmove.report.panels import image_tag
+from massmove.report.raster_images import STYLES, coloured, encode, labelled, outline_mask
+
+#: side of a crop on the ground, in metres (the study's 128 px patch at 12.5 m)
+CROP_M = 1600.0
+#: items shown per label (hit, false alarm, miss, detection); the rest are counted
+PER_LABEL = 24
+#: the maps of each pair's crops, top to bottom
+CROP_ROWS = (
+    ("wrapped_phase", "phase_romao"),
+    ("wrapped_phase", "phase_cmocean"),
+    ("likelihood_mean", "likelihood_mean"),
+)
+LABELS = ("hit", "false alarm", "miss", "detection")
+
+
+class GalleryItem(NamedTuple):
+    """One detection or missed reference pattern of one pair (geometry in the grid's CRS)."""
+
+    label: str
+    pair_id: str
+    geometry: shapely.Geometry
+    likelihood: float
+    area_m2: float
+    confirmed: bool | None
+
+
+class PairRasters(NamedTuple):
+    """The bands the gallery crops from one pair, on the report's grid, and the pair's
+    reference patterns (grid CRS; outlined in black on its crops)."""
+
+    pair_id: str
+    wrapped_phase: NDArray
+    likelihood_mean: NDArray
+    reference: Sequence[shapely.Geometry] = ()
+
+
+def short_pair_name(pair_id: str) -> str:
+    """A pair id short enough to label a crop: ``A088 0801-0813`` for ``A088_20180801_20180813``.
+
+    Examples
+    --------
+    >>> short_pair_name("A088_20180801_20180813"), short_pair_name("hyp3_a_very_long_name_of_a_pair")
+    ('A088 0801-0813', 'hyp3_a_very_long_nam')
+    """
+    parts = pair_id.split("_")
+    if len(parts) == 3 and all(len(p) == 8 and p.isdigit() for p in parts[1:]):
+        return f"{parts[0]} {parts[1][4:]}-{parts[2][4:]}"
+    return pair_id[:20]
+
+
+def peak_inside(geometry: shapely.Geometry, band: NDArray, grid: Grid) -> float:
+    """The largest finite value of ``band`` on the pixels ``geometry`` covers (NaN: none)."""
+    transform = rasterio.transform.from_origin(grid.west_m, grid.north_m, grid.spacing_m, grid.spacing_m)
+    mask = rasterio.features.geometry_mask([geometry], grid.shape, transform, invert=True, all_touched=True)
+    values = band[mask]
+    values = values[np.isfinite(values)]
+    return float(values.max()) if values.size else float("nan")
+
+
+def pair_items(
+    pair_id: str,
+    detections: gpd.GeoDataFrame,
+    reference: gpd.GeoDataFrame | None,
+    likelihood_mean: NDArray,
+    grid: Grid,
+    iou_threshold: float,
+) -> list[GalleryItem]:
+    """The gallery items of one pair: its detections, labelled against its reference, and the
+    reference patterns none of them matches. ``detections`` may carry ``confirmed``."""
+    found = list(detections.to_crs(grid.crs).geometry) if len(detections) else []
+    confirmed = (
+        detections["confirmed"].astype(bool).tolist() if "confirmed" in detections else [None] * len(found)
+    )
+    likelihoods = (
+        detections["likelihood_max"].astype(float).tolist()
+        if "likelihood_max" in detections
+        else [peak_inside(g, likelihood_mean, grid) for g in found]
+    )
+    items = []
+    if reference is None:
+        matched_detections: set[int] = set()
+        matched_references: set[int] = set()
+        patterns: list[shapely.Geometry] = []
+    else:
+        patterns = list(reference.to_crs(grid.crs).geometry) if len(reference) else []
+        matches = match_objects(found, patterns, iou_threshold=iou_threshold)
+        matched_detections = {d for d, _, _ in matches}
+        matched_references = {r for _, r, _ in matches}
+    for index, geometry in enumerate(found):
+        if reference is None:
+            label = "detection"
+        else:
+            label = "hit" if index in matched_detections else "false alarm"
+        items.append(
+            GalleryItem(label, pair_id, geometry, likelihoods[index], float(geometry.area), confirmed[index])
+        )
+    for index, geometry in enumerate(patterns):
+        if index not in matched_references:
+            peak = peak_inside(geometry, likelihood_mean, grid)
+            items.append(GalleryItem("miss", pair_id, geometry, peak, float(geometry.area), None))
+    return items
+
+
+def crop_window(geometry: shapely.Geometry, grid: Grid, side_px: int) -> tuple[slice, slice]:
+    """Rows and columns of a ``side_px`` square centred on ``geometry``'s centroid, shifted to
+    stay inside the grid where the grid is large enough."""
+    centre = geometry.centroid
+    row, col = grid.fractional_index(centre.x, centre.y)
+    row0 = int(np.clip(round(float(row)) - side_px // 2, 0, max(grid.height - side_px, 0)))
+    col0 = int(np.clip(round(float(col)) - side_px // 2, 0, max(grid.width - side_px, 0)))
+    return slice(row0, min(row0 + side_px, grid.height)), slice(col0, min(col0 + side_px, grid.width))
+
+
+def item_crops(
+    item: GalleryItem, rasters: Sequence[PairRasters], grid: Grid
+) -> tuple[NDArray[np.uint8], list[str]]:
+    """One image of an item's crops: a column per pair covering the item's centre, the rows of
+    :data:`CROP_ROWS`; the item outlined in white (black for a missed pattern). Also the pairs
+    shown, left to right."""
+    side_px = max(int(round(CROP_M / grid.spacing_m)), 8)
+    rows, cols = crop_window(item.geometry, grid, side_px)
+    crop_grid = grid.window(rows, cols)
+    outline = outline_mask([item.geometry], crop_grid)
+    colour = (0, 0, 0) if item.label == "miss" else (255, 255, 255)
+    centre_row, centre_col = (int(v) for v in np.clip(grid.fractional_index(item.geometry.centroid.x,
+                                                                             item.geometry.centroid.y),
+                                                      0, (grid.height - 1, grid.width - 1)))  # fmt: skip
+    covering = [r for r in rasters if np.isfinite(r.wrapped_phase[centre_row, centre_col])]
+    covering = covering or [r for r in rasters if r.pair_id == item.pair_id]
+    height, width = rows.stop - rows.start, cols.stop - cols.start
+    gap = 2
+    canvas = np.full(
+        (len(CROP_ROWS) * (height + gap) - gap, max(len(covering), 1) * (width + gap) - gap, 3), 255, np.uint8
+    )
+    for j, raster in enumerate(covering):
+        for i, (band, style) in enumerate(CROP_ROWS):
+            tile = coloured(getattr(raster, band)[rows, cols], STYLES[style])
+            tile[outline] = colour
+            if i == 0:
+                tile = labelled(
+                    tile, raster.pair_id if raster.pair_id != item.pair_id else f"{raster.pair_id} *"
+                )
+            top, left = i * (height + gap), j * (width + gap)
+            canvas[top : top + height, left : left + width] = tile
+    return canvas, [r.pair_id for r in covering]
+
+
+def gallery_section(items: Sequence[GalleryItem], rasters: Sequence[PairRasters], grid: Grid) -> str:
+    """HTML of the gallery: per label, the likeliest :data:`PER_LABEL` items with their crops,
+    the rest counted."""
+    parts = [
+        "<h2>Gallery</h2>",
+        f"<p>Every detection and every missed reference pattern, {CROP_M / 1000:g} km around it: "
+        "per pair that covers the spot (a column; * marks the item's own pair), the wrapped phase "
+        "in romaO, the same phase in the cyclic map <i>phase</i> (cmocean), and the "
+        "ensemble's likelihood mean (batlow, 0 to 1). The item is outlined in white, each "
+        "pair's reference patterns in black. Sorted by likelihood: a detection's peak mean "
+        "likelihood, a missed pattern's highest mean likelihood inside it.</p>",
+    ]
+    if not items:
+        parts.append("<p>Nothing to show: no detection and no reference pattern in any pair.</p>")
+        return "".join(parts)
+    counts = {label: sum(item.label == label for item in items) for label in LABELS}
+    parts.append(
+        "<p>"
+        + ", ".join(
+            f"{n} {label}{'es' if label == 'miss' and n != 1 else ('s' if n != 1 else '')}"
+            for label, n in counts.items()
+            if n
+        )  # fmt: skip
+        + ".</p>"
+    )
+    for label in LABELS:
+        chosen = sorted(
+            (item for item in items if item.label == label),
+            key=lambda item: (
+                -np.nan_to_num(item.likelihood, nan=-1.0),
+                item.pair_id,
+                item.geometry.centroid.x,
+            ),
+        )
+        if not chosen:
+            continue
+        parts.append(f'<h3>{html.escape(label.capitalize())} ({len(chosen)})</h3><div class="gallery">')
+        for item in chosen[:PER_LABEL]:
+            canvas, shown = item_crops(item, rasters, grid)
+            support = (
+                "" if item.confirmed is None else ("; confirmed" if item.confirmed else "; not confirmed")
+            )
+            likelihood = "no data" if not np.isfinite(item.likelihood) else f"{item.likelihood:.2f}"
+            caption = (
+                f"<b>{html.escape(label)}</b> in {html.escape(item.pair_id)}: likelihood {likelihood}, "
+                f"{item.area_m2:,.0f} m2{support}; columns: {html.escape(', '.join(shown))}"
+            )
+            parts.append(
+                f"<figure>{image_tag(encode(canvas), f'{label} {item.pair_id}')}"
+                f"<figcaption>{caption}</figcaption></figure>"
+            )
+        parts.append("</div>")
+        if len(chosen) > PER_LABEL:
+            rest = chosen[PER_LABEL:]
+            low, high = (f"{v:.2f}" for v in (rest[-1].likelihood, rest[0].likelihood))
+            parts.append(
+                f"<p>{len(rest)} more of this label are not shown (likelihood {low} to {high}); "
+                "every detection is in <code>results/detections.gpkg</code>.</p>"
+            )
+    return "".join(parts)
