@@ -159,6 +159,7 @@ STAGE_KEYS: dict[str, tuple[str, ...]] = {
         "model.architecture",
         "detection",
     ),
+    "qgis_project": ("crs", "detection"),
     "agreement": ("agreement", "-agreement.annotations", "crs"),
     # the provenance record holds the whole config
     "provenance": ("",),

@@ -21,6 +21,8 @@ def changed(base: dict, override: dict) -> dict:
 
 # jobs a provenance record and report always redo: they present the whole config
 RECORD = {"provenance": 1, "report": 1}
+# the QGIS project lists every pair's polygons and rasters: it follows any change to them
+PROJECT = {"qgis_project": 1}
 # the ensemble's branch after its members: inference, polygons and scores of its 2 pairs
 ENSEMBLE_BRANCH = {
     "segment": 2,
@@ -28,6 +30,7 @@ ENSEMBLE_BRANCH = {
     "evaluate_pair": 2,
     "evaluation": 1,
     "merge_detections": 1,
+    **PROJECT,
     **RECORD,
 }
 # the tiny run: 2 tracks x 1 baseline = 2 pairs, 2 members, the baseline beside the ensemble
@@ -41,6 +44,8 @@ CASES = {
             "simulate": 6,
             "simulate_truth": 4,
             "interferogram": 4,
+            # a style beside each pair's phase and likelihood
+            "raster_styles": 4,
             # the training scene and the calibration scene
             "training_scene": 1,
             "calibration_scene": 1,
@@ -51,6 +56,7 @@ CASES = {
             "evaluate_pair": 8,
             "evaluation": 2,
             "merge_detections": 2,
+            **PROJECT,
             **RECORD,
         },
     ),
@@ -66,6 +72,7 @@ CASES = {
             "evaluate_pair": 4,
             "evaluation": 2,
             "merge_detections": 2,
+            **PROJECT,
             **RECORD,
         },
     ),
@@ -90,13 +97,13 @@ CASES = {
     # the threshold: both detectors' polygons, their support and scores, no inference, no training
     "detection.threshold": (
         {"detection": {"threshold": 0.5}},
-        {"vectorise": 4, "evaluate_pair": 4, "evaluation": 2, "merge_detections": 2, **RECORD},
+        {"vectorise": 4, "evaluate_pair": 4, "evaluation": 2, "merge_detections": 2, **PROJECT, **RECORD},
     ),
     # what confirms a detection: both detectors' merged layers and pooled scores, no polygon of
     # a pair, no inference
     "detection.min_support": (
         {"detection": {"min_support": 3}},
-        {"merge_detections": 2, "evaluation": 2, **RECORD},
+        {"merge_detections": 2, "evaluation": 2, **PROJECT, **RECORD},
     ),
     # the ensemble's arithmetic: its calibration (made as it is deployed) and its branch, not the
     # baseline's

@@ -86,10 +86,13 @@ def test_default_dry_run_lists_every_job(tmp_path):
         "merge_detections": 2,
         "evaluate_pair": 8,
         "evaluation": 2,
+        # QGIS: a style beside each pair's phase and likelihood, the project of the run
+        "raster_styles": 4,
+        "qgis_project": 1,
         "provenance": 1,
         "report": 1,
         "all": 1,
-        "total": 55,
+        "total": 60,
     }
 
 

@@ -164,7 +164,7 @@ def get_detection_outputs():
     if not can_detect():
         return []
     outputs = expand("results/detections/{pair}.gpkg", pair=get_run_pairs())
-    outputs += ["results/detections.gpkg"]
+    outputs += ["results/detections.gpkg", "results/massmove.qgs"]
     if can_evaluate():
         outputs += ["results/evaluation.json"]
         if PRIMARY_DETECTOR != "baseline":
@@ -362,6 +362,31 @@ def get_report_inputs(wildcards):
         inputs["baseline_evaluation"] = "results/baseline/evaluation.json"
     if PRIMARY_DETECTOR != "baseline" and not config["model"]["checkpoints"]:
         inputs["calibration"] = "results/models/calibration.json"
+    return inputs
+
+
+def get_qgis_inputs(wildcards):
+    """Named inputs of the QGIS project: per-pair products in pair order with the styles beside
+    the rasters, the merged detections, the references where the run evaluates, the
+    baseline's detections beside the ensemble's."""
+    pairs = get_run_pairs()
+    inputs = {
+        "interferograms": expand("results/interferograms/{pair}.tif", pair=pairs),
+        "likelihoods": expand("results/likelihood/{pair}.tif", pair=pairs),
+        "detections": expand("results/detections/{pair}.gpkg", pair=pairs),
+        "styles": expand(
+            "results/{kind}/{pair}.qml",
+            kind=("interferograms", "likelihood"),
+            pair=pairs,
+        ),
+        "merged": "results/detections.gpkg",
+        "references": [reference_of(p) for p in pairs] if can_evaluate() else [],
+        "baseline_detections": [],
+    }
+    if PRIMARY_DETECTOR != "baseline":
+        inputs["baseline_detections"] = expand(
+            "results/baseline/detections/{pair}.gpkg", pair=pairs
+        )
     return inputs
 
 

@@ -13,6 +13,7 @@ import pyogrio
 
 from massmove.errors import InputError
 from massmove.io.atomic import atomic_path
+from massmove.io.qgis import embed_styles
 
 
 def reproducible_timestamp() -> str:
@@ -39,21 +40,29 @@ def _gdal_option(name: str, value: str) -> Iterator[None]:
         pyogrio.set_gdal_config_options({name: previous})
 
 
-def write_gpkg(path: str | Path, frame: gpd.GeoDataFrame, *, layer: str) -> None:
-    """Write a GeoDataFrame (possibly empty, keeping its columns) as a GeoPackage layer.
+def write_gpkg(path: str | Path, frame: gpd.GeoDataFrame, *, layer: str, style: str | None = None) -> None:
+    """Write a GeoDataFrame (possibly empty, keeping its columns) as a GeoPackage layer, with
+    ``style`` (QGIS QML) as its default style when given.
 
     The GeoPackage's ``last_change`` stamps take :func:`reproducible_timestamp` (GDAL's
     ``OGR_CURRENT_DATE``), so two runs that find the same features write identical files.
     """
-    write_gpkg_layers(path, {layer: frame})
+    write_gpkg_layers(path, {layer: frame}, styles={layer: style} if style else None)
 
 
-def write_gpkg_layers(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame]) -> None:
+def write_gpkg_layers(
+    path: str | Path, layers: Mapping[str, gpd.GeoDataFrame], *, styles: Mapping[str, str] | None = None
+) -> None:
     """Write several layers into one GeoPackage, in order (the first is what a reader that
-    names no layer opens), atomically and reproducibly as :func:`write_gpkg`."""
-    with atomic_path(path) as tmp, _gdal_option("OGR_CURRENT_DATE", reproducible_timestamp()):
+    names no layer opens), atomically and reproducibly as :func:`write_gpkg`; ``styles``:
+    layer name -> QGIS QML, written into the file as each layer's default style
+    (:func:`massmove.io.qgis.embed_styles`)."""
+    timestamp = reproducible_timestamp()
+    with atomic_path(path) as tmp, _gdal_option("OGR_CURRENT_DATE", timestamp):
         for name, frame in layers.items():
             frame.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+        if styles:
+            embed_styles(tmp, styles, timestamp)
 
 
 def read_vector(path: str | Path, *, what: str, layer: str | None = None) -> gpd.GeoDataFrame:

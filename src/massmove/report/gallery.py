@@ -22,10 +22,11 @@ import rasterio.transform
 import shapely
 from numpy.typing import NDArray
 
+from massmove.colormaps import STYLES
 from massmove.evaluate.metrics import match_objects
 from massmove.grid import Grid
 from massmove.report.panels import image_tag
-from massmove.report.raster_images import STYLES, coloured, encode, labelled, outline_mask
+from massmove.report.raster_images import coloured, encode, labelled, outline_mask
 
 #: side of a crop on the ground, in metres (the study's 128 px patch at 12.5 m)
 CROP_M = 1600.0
@@ -149,9 +150,10 @@ def item_crops(
     crop_grid = grid.window(rows, cols)
     outline = outline_mask([item.geometry], crop_grid)
     colour = (0, 0, 0) if item.label == "miss" else (255, 255, 255)
-    centre_row, centre_col = (int(v) for v in np.clip(grid.fractional_index(item.geometry.centroid.x,
-                                                                             item.geometry.centroid.y),
-                                                      0, (grid.height - 1, grid.width - 1)))  # fmt: skip
+    centre = item.geometry.centroid
+    row, col = grid.fractional_index(centre.x, centre.y)
+    centre_row = int(np.clip(np.rint(row), 0, grid.height - 1))
+    centre_col = int(np.clip(np.rint(col), 0, grid.width - 1))
     covering = [r for r in rasters if np.isfinite(r.wrapped_phase[centre_row, centre_col])]
     covering = covering or [r for r in rasters if r.pair_id == item.pair_id]
     height, width = rows.stop - rows.start, cols.stop - cols.start
@@ -162,11 +164,11 @@ def item_crops(
     for j, raster in enumerate(covering):
         for i, (band, style) in enumerate(CROP_ROWS):
             tile = coloured(getattr(raster, band)[rows, cols], STYLES[style])
+            tile[outline_mask(raster.reference, crop_grid)] = (0, 0, 0)
             tile[outline] = colour
             if i == 0:
-                tile = labelled(
-                    tile, raster.pair_id if raster.pair_id != item.pair_id else f"{raster.pair_id} *"
-                )
+                name = short_pair_name(raster.pair_id)
+                tile = labelled(tile, name if raster.pair_id != item.pair_id else f"{name} *")
             top, left = i * (height + gap), j * (width + gap)
             canvas[top : top + height, left : left + width] = tile
     return canvas, [r.pair_id for r in covering]

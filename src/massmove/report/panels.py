@@ -15,10 +15,9 @@ import geopandas as gpd
 import numpy as np
 from numpy.typing import NDArray
 
+from massmove.colormaps import STYLES, BandStyle
 from massmove.grid import Grid
 from massmove.report.raster_images import (
-    STYLES,
-    BandStyle,
     coloured,
     decimation,
     encode,

@@ -9,8 +9,7 @@ a 150 m pattern keeps its 12 px at 12.5 m and the report's weight follows the pi
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Mapping
-from typing import NamedTuple
+from collections.abc import Iterable
 
 import matplotlib
 
@@ -19,38 +18,14 @@ import numpy as np  # noqa: E402
 import rasterio.features  # noqa: E402
 import rasterio.transform  # noqa: E402
 import shapely  # noqa: E402
-from cmcrameri import cm  # noqa: E402
-from matplotlib.colors import Colormap  # noqa: E402
 from numpy.typing import NDArray  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
+from massmove.colormaps import BandStyle  # noqa: E402
 from massmove.grid import Grid  # noqa: E402
-from massmove.report.colormaps import PHASE  # noqa: E402
 
 #: grey of pixels without data (NaN)
 NO_DATA_RGB = (96, 96, 96)
-
-
-class BandStyle(NamedTuple):
-    """How a band is coloured: a colour map over ``[vmin, vmax]`` and its legend text."""
-
-    label: str
-    cmap: Colormap
-    vmin: float
-    vmax: float
-    legend: str
-
-
-#: the bands the report shows, by name
-STYLES: Mapping[str, BandStyle] = {
-    "phase_romao": BandStyle("wrapped phase", cm.romaO, -np.pi, np.pi, "romaO (cyclic), -pi to pi rad"),
-    "phase_cmocean": BandStyle(
-        "wrapped phase", PHASE, -np.pi, np.pi, "phase (cyclic, cmocean), -pi to pi rad"
-    ),
-    "likelihood_mean": BandStyle("likelihood mean", cm.batlow, 0.0, 1.0, "batlow, 0 to 1"),
-    "likelihood_spread": BandStyle("likelihood spread", cm.oslo.reversed(), 0.0, 0.5, "oslo, 0 to 0.5"),
-    "coherence": BandStyle("coherence", cm.grayC.reversed(), 0.0, 1.0, "grey, 0 (black) to 1 (white)"),
-}
 
 
 def coloured(values: NDArray, style: BandStyle) -> NDArray[np.uint8]:
@@ -94,13 +69,14 @@ def outline_mask(
 
 
 def encode(rgb: NDArray[np.uint8], kind: str = "jpeg") -> bytes:
-    """PNG or JPEG (quality 88) bytes of an RGB array; the same array gives the same bytes."""
+    """PNG or JPEG bytes of an RGB array; the same array gives the same bytes. JPEG at quality
+    75 without chroma subsampling, so that 1 px outlines keep their hue."""
     buffer = io.BytesIO()
     image = Image.fromarray(np.ascontiguousarray(rgb), mode="RGB")
     if kind == "png":
         image.save(buffer, format="PNG", optimize=True)
     else:
-        image.save(buffer, format="JPEG", quality=88, optimize=True)
+        image.save(buffer, format="JPEG", quality=75, subsampling=0, optimize=True)
     return buffer.getvalue()
 
 

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import geopandas as gpd
 
+from massmove.colormaps import STYLES
 from massmove.detect.support import PairView, detecting_pairs, los_of_tags, polygon_support, without_support
 from massmove.detect.vectorise import detection_polygons, merged_areas
 from massmove.errors import InputError
 from massmove.io.detection import DEFAULT_THRESHOLD, detection_from_tags, unreached_likelihood
+from massmove.io.qgis import detections_style, qml_text
 from massmove.io.raster_io import read_bands, read_raster
 from massmove.io.vector import read_vector, write_gpkg, write_gpkg_layers
 from massmove.pairs import acquisitions_of_tags
@@ -45,7 +47,9 @@ def vectorise_stage(config: StageSettings, likelihood_tif: str | Path, detection
             *(tags.get("pair_id", likelihood_tif), unreached, DEFAULT_THRESHOLD, settings.threshold),
             *(settings.min_area_m2, settings.source),
         )
-    write_gpkg(detections_gpkg, frame, layer="detections")
+    style = qml_text(detections_style(by_support=False, likelihood_cmap=STYLES["likelihood_mean"],
+                                      threshold=settings.threshold))  # fmt: skip
+    write_gpkg(detections_gpkg, frame, layer="detections", style=style)
 
 
 def merge_stage(
@@ -112,4 +116,9 @@ def merge_stage(
         len(pair_detections),
         config["detection"]["min_support"],
     )
-    write_gpkg_layers(merged_gpkg, {"detections": areas, "pair_detections": pair_detections})
+    style = qml_text(detections_style(by_support=True, likelihood_cmap=STYLES["likelihood_mean"]))
+    write_gpkg_layers(
+        merged_gpkg,
+        {"detections": areas, "pair_detections": pair_detections},
+        styles={"detections": style, "pair_detections": style},
+    )

@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
 import geopandas as gpd
+import pyogrio
 
+from massmove.colormaps import STYLES
 from massmove.io.atomic import atomic_path
+from massmove.io.detection import detection_from_tags
 from massmove.io.labels import read_labels
+from massmove.io.qgis import (
+    ProjectLayer,
+    detections_style,
+    gray_style,
+    outline_style,
+    project_xml,
+    pseudocolor_style,
+    qml_text,
+)
+from massmove.io.raster_io import read_bands
 from massmove.io.vector import read_vector
 from massmove.report.html import build_report, load_json
 from massmove.settings import StageSettings
@@ -88,3 +102,134 @@ def report_stage(
     with atomic_path(Path(report_html)) as tmp:
         tmp.write_text(text, encoding="utf-8")
     log.info("report of %d pairs written to %s", len(pairs), report_html)
+
+
+def raster_styles_stage(product_tif: str | Path, phase_qml: str | Path, likelihood_qml: str | Path) -> None:
+    """QGIS styles beside a pair's rasters (QGIS applies ``{name}.qml`` when it opens
+    ``{name}.tif``): the wrapped phase of the product in romaO from -pi to pi, the likelihood
+    mean in batlow from 0 to 1."""
+    phase_band = band_number(product_tif, "wrapped_phase")
+    for path, pipe in (
+        (phase_qml, pseudocolor_style(STYLES["phase_romao"], phase_band)),
+        (likelihood_qml, pseudocolor_style(STYLES["likelihood_mean"], 1)),
+    ):
+        with atomic_path(Path(path)) as tmp:
+            tmp.write_text(qml_text(pipe), encoding="utf-8")
+
+
+def band_number(path: str | Path, description: str) -> int:
+    """The 1-based number of the band ``description`` names in a raster."""
+    bands, _, _ = read_bands(path, required=(description,))
+    return list(bands).index(description) + 1
+
+
+def qgis_project_stage(
+    config: StageSettings,
+    *,
+    interferograms: Sequence[str | Path],
+    likelihoods: Sequence[str | Path],
+    detections: Sequence[str | Path],
+    merged_gpkg: str | Path,
+    references: Sequence[str | Path],
+    baseline_detections: Sequence[str | Path],
+    project_qgs: str | Path,
+) -> None:
+    """``results/massmove.qgs``: a QGIS project of the run (lists ordered by pair), each layer
+    with its style and a path relative to the project. The merged detections on top (magenta:
+    confirmed, dashed cyan: not), then per pair its detections (by likelihood), reference
+    (black), likelihood mean, wrapped phase (romaO), coherence and the baseline's detections
+    (the last two hidden when the project opens)."""
+    home = Path(project_qgs).parent.resolve()
+
+    def source(path: str | Path, layer: str | None = None) -> str:
+        relative = os.path.relpath(Path(path).resolve(), home)
+        return f"./{relative}" + (f"|layername={layer}" if layer else "")
+
+    by_support = detections_style(by_support=True, likelihood_cmap=STYLES["likelihood_mean"])
+    layers = [
+        ProjectLayer("detected areas", source(merged_gpkg, "detections"), "ogr", "across pairs", by_support),
+        ProjectLayer(
+            "every pair's detections",
+            source(merged_gpkg, "pair_detections"),
+            "ogr",
+            "across pairs",
+            by_support,
+            visible=False,
+        ),
+    ]
+    for index, product in enumerate(interferograms):
+        pair_id = Path(product).stem
+        threshold = detection_from_tags(read_bands(likelihoods[index])[2], config["detection"]).threshold
+        by_likelihood = detections_style(
+            by_support=False, likelihood_cmap=STYLES["likelihood_mean"], threshold=threshold
+        )
+        layers.append(
+            ProjectLayer(
+                f"{pair_id} detections",
+                source(detections[index], "detections"),
+                "ogr",
+                pair_id,
+                by_likelihood,
+            )
+        )
+        if references:
+            reference_layer = read_gpkg_layer_name(references[index])
+            layers.append(
+                ProjectLayer(
+                    f"{pair_id} reference",
+                    source(references[index], reference_layer),
+                    "ogr",
+                    pair_id,
+                    outline_style("0,0,0,255"),
+                )
+            )
+        layers.append(
+            ProjectLayer(
+                f"{pair_id} likelihood mean",
+                source(likelihoods[index]),
+                "gdal",
+                pair_id,
+                pseudocolor_style(STYLES["likelihood_mean"], 1),
+            )
+        )
+        layers.append(
+            ProjectLayer(
+                f"{pair_id} wrapped phase",
+                source(product),
+                "gdal",
+                pair_id,
+                pseudocolor_style(STYLES["phase_romao"], band_number(product, "wrapped_phase")),
+            )
+        )
+        layers.append(
+            ProjectLayer(
+                f"{pair_id} coherence",
+                source(product),
+                "gdal",
+                pair_id,
+                gray_style(band_number(product, "coherence"), 0.0, 1.0),
+                visible=False,
+            )
+        )
+        if baseline_detections:
+            layers.append(
+                ProjectLayer(
+                    f"{pair_id} baseline detections",
+                    source(baseline_detections[index], "detections"),
+                    "ogr",
+                    pair_id,
+                    outline_style("255,140,0,255", 0.3),
+                    visible=False,
+                )
+            )
+    text = project_xml("massmove run", config["crs"], layers)
+    with atomic_path(Path(project_qgs)) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    log.info("QGIS project of %d layers written to %s", len(layers), project_qgs)
+
+
+def read_gpkg_layer_name(path: str | Path) -> str | None:
+    """The first layer of a GeoPackage (None for other vector formats, which hold one)."""
+    if Path(path).suffix.lower() != ".gpkg":
+        return None
+    return str(pyogrio.list_layers(path)[0][0])

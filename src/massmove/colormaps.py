@@ -1,4 +1,4 @@
-"""Cyclic colour maps the report and the QGIS styles use beside cmcrameri's romaO.
+"""Cyclic colour maps shared by the report and the QGIS styles, beside cmcrameri's romaO.
 
 ``PHASE`` is cmocean's "phase" (Thyng et al. 2016, "True colors of oceanography", Oceanography
 29(3); MIT licence, cmocean 4.0.3 ``rgb/phase-rgb.txt``), the cyclic map QGIS users know for
@@ -8,8 +8,12 @@ imported from cmocean, whose import warns under matplotlib 3.11 and breaks under
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import NamedTuple
+
 import numpy as np
-from matplotlib.colors import ListedColormap
+from cmcrameri import cm
+from matplotlib.colors import Colormap, ListedColormap
 
 _PHASE_HEX = (
     "a8780da9770fab7611ac7513ae7414af7316b17218b27119b3701bb56f1db66e1eb76d20b96c22ba6b23bb6a25bd6926"
@@ -38,3 +42,25 @@ def _from_hex(text: str, name: str) -> ListedColormap:
 
 #: cmocean's cyclic "phase" colour map (256 colours)
 PHASE = _from_hex("".join(_PHASE_HEX), "phase")
+
+
+class BandStyle(NamedTuple):
+    """How a band is coloured: a colour map over ``[vmin, vmax]`` and its legend text."""
+
+    label: str
+    cmap: Colormap
+    vmin: float
+    vmax: float
+    legend: str
+
+
+#: the bands the report and the QGIS styles show, by name
+STYLES: Mapping[str, BandStyle] = {
+    "phase_romao": BandStyle("wrapped phase", cm.romaO, -np.pi, np.pi, "romaO (cyclic), -pi to pi rad"),
+    "phase_cmocean": BandStyle(
+        "wrapped phase", PHASE, -np.pi, np.pi, "phase (cyclic, cmocean), -pi to pi rad"
+    ),
+    "likelihood_mean": BandStyle("likelihood mean", cm.batlow, 0.0, 1.0, "batlow, 0 to 1"),
+    "likelihood_spread": BandStyle("likelihood spread", cm.oslo.reversed(), 0.0, 0.5, "oslo, 0 to 0.5"),
+    "coherence": BandStyle("coherence", cm.grayC.reversed(), 0.0, 1.0, "grey, 0 (black) to 1 (white)"),
+}

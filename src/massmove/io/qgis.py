@@ -1,0 +1,271 @@
+"""QGIS styles and project of a run: layers that open styled, written without QGIS.
+
+* :func:`detections_style`: polygons outlined (no fill) by ``confirmed`` where the layer has
+  support, else graduated by ``likelihood_max``;
+* :func:`pseudocolor_style`: one band in a colour map (cyclic romaO for the wrapped phase,
+  batlow for the likelihood), :func:`gray_style` one band in grey (coherence);
+* :func:`embed_styles`: a GeoPackage's ``layer_styles`` table, the default style QGIS applies
+  when it opens a layer of the file;
+* :func:`project_xml`: a ``.qgs`` project listing the run's layers, each with its style, by
+  paths relative to the project file.
+
+The XML follows what QGIS 3 writes (``renderer-v2``, ``pipe``/``rasterrenderer``,
+``layer-tree-group``, ``projectlayers``), reduced to what these layers need; QGIS fills in the
+rest with its defaults.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from massmove.colormaps import BandStyle
+
+#: the QGIS version whose file format this follows
+QGIS_VERSION = "3.34.0"
+#: stops of a colour ramp written into a raster style
+RAMP_STOPS = 33
+#: the document type line QGIS writes at the top of its files (a name, never fetched)
+DOCTYPE = "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+#: outline colours (R,G,B,A) of confirmed and unconfirmed detections
+CONFIRMED_RGBA, UNCONFIRMED_RGBA = "255,0,255,255", "0,255,255,255"
+
+
+def _rgba(colour: Sequence[float]) -> str:
+    return ",".join(str(int(round(255 * c))) for c in colour[:3]) + ",255"
+
+
+def _hex(colour: Sequence[float]) -> str:
+    return "#" + "".join(f"{int(round(255 * c)):02x}" for c in colour[:3])
+
+
+def _fill_symbol(name: str, outline_rgba: str, width_mm: float, dashed: bool = False) -> ET.Element:
+    symbol = ET.Element("symbol", type="fill", name=name, alpha="1", clip_to_extent="1", force_rhr="0")
+    layer = ET.SubElement(
+        symbol, "layer", {"class": "SimpleFill", "enabled": "1", "pass": "0", "locked": "0"}
+    )
+    options = ET.SubElement(layer, "Option", type="Map")
+    for key, value in (
+        ("color", "0,0,0,0"),
+        ("style", "no"),
+        ("outline_color", outline_rgba),
+        ("outline_style", "dash" if dashed else "solid"),
+        ("outline_width", f"{width_mm:g}"),
+        ("outline_width_unit", "MM"),
+    ):
+        ET.SubElement(options, "Option", name=key, type="QString", value=value)
+    return symbol
+
+
+def outline_style(outline_rgba: str, width_mm: float = 0.5) -> ET.Element:
+    """The ``renderer-v2`` of polygons outlined in one colour (reference patterns)."""
+    renderer = ET.Element(
+        "renderer-v2", type="singleSymbol", symbollevels="0", forceraster="0", enableorderby="0"
+    )
+    ET.SubElement(renderer, "symbols").append(_fill_symbol("0", outline_rgba, width_mm))
+    return renderer
+
+
+def detections_style(*, by_support: bool, likelihood_cmap: BandStyle, threshold: float = 0.5) -> ET.Element:
+    """The ``renderer-v2`` of a detections layer: by ``confirmed`` (confirmed solid magenta,
+    unconfirmed dashed cyan) when ``by_support``, else five likelihood classes from
+    ``threshold`` to 1 outlined in ``likelihood_cmap``'s colours."""
+    if by_support:
+        renderer = ET.Element(
+            "renderer-v2",
+            type="categorizedSymbol",
+            attr="confirmed",
+            symbollevels="0",
+            forceraster="0",
+            enableorderby="0",
+        )
+        categories = ET.SubElement(renderer, "categories")
+        ET.SubElement(categories, "category", value="1", label="confirmed", symbol="0", render="true")
+        ET.SubElement(categories, "category", value="0", label="not confirmed", symbol="1", render="true")
+        symbols = ET.SubElement(renderer, "symbols")
+        symbols.append(_fill_symbol("0", CONFIRMED_RGBA, 0.8))
+        symbols.append(_fill_symbol("1", UNCONFIRMED_RGBA, 0.5, dashed=True))
+        return renderer
+    renderer = ET.Element(
+        "renderer-v2",
+        type="graduatedSymbol",
+        attr="likelihood_max",
+        graduatedMethod="GraduatedColor",
+        symbollevels="0",
+        forceraster="0",
+        enableorderby="0",
+    )
+    ranges = ET.SubElement(renderer, "ranges")
+    symbols = ET.SubElement(renderer, "symbols")
+    edges = np.linspace(threshold, 1.0, 6)
+    for i, (lower, upper) in enumerate(zip(edges[:-1], edges[1:], strict=True)):
+        ET.SubElement(
+            ranges,
+            "range",
+            lower=f"{lower:.4f}",
+            upper=f"{upper:.4f}",
+            label=f"likelihood {lower:.2f} - {upper:.2f}",
+            symbol=str(i),
+            render="true",
+        )
+        colour = likelihood_cmap.cmap((lower + upper) / 2)
+        symbols.append(_fill_symbol(str(i), _rgba(colour), 0.6))
+    return renderer
+
+
+def pseudocolor_style(style: BandStyle, band: int = 1) -> ET.Element:
+    """The ``pipe`` of a raster layer showing ``band`` in ``style``'s colour map, interpolated
+    between :data:`RAMP_STOPS` stops from ``vmin`` to ``vmax`` (a cyclic map starts and ends in
+    one colour)."""
+    pipe = ET.Element("pipe")
+    low, high = f"{style.vmin:.6f}", f"{style.vmax:.6f}"
+    renderer = ET.SubElement(
+        pipe,
+        "rasterrenderer",
+        type="singlebandpseudocolor",
+        band=str(band),
+        opacity="1",
+        alphaBand="-1",
+        classificationMin=low,
+        classificationMax=high,
+        nodataColor="",
+    )
+    shader = ET.SubElement(
+        ET.SubElement(renderer, "rastershader"),
+        "colorrampshader",
+        colorRampType="INTERPOLATED",
+        classificationMode="1",
+        clip="0",
+        minimumValue=low,
+        maximumValue=high,
+    )
+    for fraction in np.linspace(0.0, 1.0, RAMP_STOPS):
+        value = style.vmin + fraction * (style.vmax - style.vmin)
+        ET.SubElement(
+            shader,
+            "item",
+            alpha="255",
+            value=f"{value:.6f}",
+            label=f"{value:.2f}",
+            color=_hex(style.cmap(float(fraction))),
+        )
+    return pipe
+
+
+def gray_style(band: int, vmin: float, vmax: float) -> ET.Element:
+    """The ``pipe`` of a raster layer showing ``band`` in grey from ``vmin`` (black) to
+    ``vmax`` (white)."""
+    pipe = ET.Element("pipe")
+    renderer = ET.SubElement(
+        pipe,
+        "rasterrenderer",
+        type="singlebandgray",
+        grayBand=str(band),
+        gradient="BlackToWhite",
+        opacity="1",
+        alphaBand="-1",
+    )
+    contrast = ET.SubElement(renderer, "contrastEnhancement")
+    ET.SubElement(contrast, "minValue").text = f"{vmin:g}"
+    ET.SubElement(contrast, "maxValue").text = f"{vmax:g}"
+    ET.SubElement(contrast, "algorithm").text = "StretchToMinimumMaximum"
+    return pipe
+
+
+def qml_text(renderer: ET.Element) -> str:
+    """A ``.qml`` style file holding ``renderer`` (a ``renderer-v2`` or a raster ``pipe``)."""
+    root = ET.Element("qgis", version=QGIS_VERSION, styleCategories="Symbology")
+    root.append(renderer)
+    ET.indent(root)
+    return DOCTYPE + ET.tostring(root, "unicode") + "\n"
+
+
+def embed_styles(gpkg: str | Path, styles: Mapping[str, str], timestamp: str) -> None:
+    """Write ``styles`` (layer name -> QML text) into the GeoPackage's ``layer_styles`` table as
+    each layer's default style (the table QGIS reads and writes, registered as attributes)."""
+    with sqlite3.connect(gpkg) as db:
+        geometry_columns = dict(db.execute("SELECT table_name, column_name FROM gpkg_geometry_columns"))
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS layer_styles (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+            "f_table_catalog TEXT(256), f_table_schema TEXT(256), f_table_name TEXT(256), "
+            "f_geometry_column TEXT(256), styleName TEXT(30), styleQML TEXT, styleSLD TEXT, "
+            "useAsDefault BOOLEAN, description TEXT, owner TEXT(30), ui TEXT(30), "
+            "update_time DATETIME)"
+        )
+        db.execute(
+            "INSERT OR REPLACE INTO gpkg_contents (table_name, data_type, identifier, last_change) "
+            "VALUES ('layer_styles', 'attributes', 'layer_styles', ?)",
+            (timestamp,),
+        )
+        for layer, qml in styles.items():
+            if layer not in geometry_columns:
+                raise ValueError(f"{gpkg}: no layer {layer} to style")
+            db.execute(
+                "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
+                "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, "
+                "owner, ui, update_time) VALUES ('', '', ?, ?, ?, ?, '', 1, ?, '', '', ?)",
+                (layer, geometry_columns[layer], f"massmove {layer}", qml, "written by massmove", timestamp),
+            )
+
+
+class ProjectLayer(NamedTuple):
+    """One layer of a QGIS project: its name, data source (relative to the project file, with
+    ``|layername=`` for a GeoPackage layer), provider (``ogr`` or ``gdal``), its group in the
+    layer tree, its style (a ``renderer-v2`` or a raster ``pipe``) and whether it is shown when
+    the project opens."""
+
+    name: str
+    source: str
+    provider: str
+    group: str
+    style: ET.Element
+    visible: bool = True
+
+
+def _srs(parent: ET.Element, crs: str) -> None:
+    ET.SubElement(ET.SubElement(parent, "spatialrefsys"), "authid").text = crs
+
+
+def project_xml(title: str, crs: str, layers: Sequence[ProjectLayer]) -> str:
+    """A QGIS project (``.qgs``) of ``layers`` in ``crs``, grouped in the layer tree in the order
+    their groups first appear, with relative paths."""
+    root = ET.Element("qgis", projectname=title, version=QGIS_VERSION)
+    ET.SubElement(root, "title").text = title
+    _srs(ET.SubElement(root, "projectCrs"), crs)
+    tree = ET.SubElement(root, "layer-tree-group")
+    groups: dict[str, ET.Element] = {}
+    project_layers = ET.SubElement(root, "projectlayers")
+    for index, layer in enumerate(layers):
+        layer_id = f"massmove_{index:04d}"
+        if layer.group not in groups:
+            groups[layer.group] = ET.SubElement(
+                tree, "layer-tree-group", name=layer.group, checked="Qt::Checked", expanded="1"
+            )
+        ET.SubElement(
+            groups[layer.group],
+            "layer-tree-layer",
+            id=layer_id,
+            name=layer.name,
+            source=layer.source,
+            providerKey=layer.provider,
+            checked="Qt::Checked" if layer.visible else "Qt::Unchecked",
+            expanded="0",
+        )
+        kind = "vector" if layer.provider == "ogr" else "raster"
+        attributes = {"type": kind, **({"geometry": "Polygon"} if kind == "vector" else {})}
+        element = ET.SubElement(project_layers, "maplayer", attributes)
+        ET.SubElement(element, "id").text = layer_id
+        ET.SubElement(element, "datasource").text = layer.source
+        ET.SubElement(element, "layername").text = layer.name
+        _srs(ET.SubElement(element, "srs"), crs)
+        ET.SubElement(element, "provider", encoding="UTF-8").text = layer.provider
+        element.append(layer.style)
+    properties = ET.SubElement(ET.SubElement(root, "properties"), "Paths")
+    ET.SubElement(properties, "Absolute", type="bool").text = "false"
+    ET.indent(root)
+    return DOCTYPE + ET.tostring(root, "unicode") + "\n"

@@ -1,0 +1,7 @@
+"""Snakemake adapter: QGIS styles beside a pair's interferogram and likelihood rasters."""
+
+from massmove.logs import script_logging
+from massmove.stages.report import raster_styles_stage
+
+with script_logging(snakemake.log[0]):
+    raster_styles_stage(snakemake.input.product, snakemake.output.phase, snakemake.output.likelihood)
