@@ -45,20 +45,22 @@ PHASE = _from_hex("".join(_PHASE_HEX), "phase")
 
 
 class BandStyle(NamedTuple):
-    """How a band is coloured: a colour map over ``[vmin, vmax]`` and its legend text."""
+    """How a band is coloured: a colour map over ``[vmin, vmax]``, its legend text, and whether
+    the band is an angle whose ends meet (``cyclic``)."""
 
     label: str
     cmap: Colormap
     vmin: float
     vmax: float
     legend: str
+    cyclic: bool = False
 
 
 #: the bands the report and the QGIS styles show, by name
 STYLES: Mapping[str, BandStyle] = {
-    "phase_romao": BandStyle("wrapped phase", cm.romaO, -np.pi, np.pi, "romaO (cyclic), -pi to pi rad"),
+    "phase_romao": BandStyle("wrapped phase", cm.romaO, -np.pi, np.pi, "romaO (cyclic), -pi to pi rad", True),
     "phase_cmocean": BandStyle(
-        "wrapped phase", PHASE, -np.pi, np.pi, "phase (cyclic, cmocean), -pi to pi rad"
+        "wrapped phase", PHASE, -np.pi, np.pi, "phase (cyclic, cmocean), -pi to pi rad", True
     ),
     "likelihood_mean": BandStyle("likelihood mean", cm.batlow, 0.0, 1.0, "batlow, 0 to 1"),
     "likelihood_spread": BandStyle("likelihood spread", cm.oslo.reversed(), 0.0, 0.5, "oslo, 0 to 0.5"),

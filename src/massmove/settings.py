@@ -159,6 +159,9 @@ STAGE_KEYS: dict[str, tuple[str, ...]] = {
         "model.architecture",
         "detection",
     ),
+    # QGIS: the raster styles read no setting; the project names the CRS and reads each pair's
+    # threshold as vectorise does
+    "raster_styles": (),
     "qgis_project": ("crs", "detection"),
     "agreement": ("agreement", "-agreement.annotations", "crs"),
     # the provenance record holds the whole config

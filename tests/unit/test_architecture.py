@@ -18,6 +18,7 @@ LAYERS = {
     "constants": 0,
     "logs": 0,
     "grid": 0,
+    "colormaps": 0,
     "geometry": 0,
     "splat": 0,
     "config": 1,

@@ -49,6 +49,8 @@ rule raster_styles:
     resources:
         mem_mb=1000,
         runtime=5,
+    params:
+        settings=settings_of("raster_styles"),
     script:
         "../scripts/raster_styles.py"
 

@@ -146,6 +146,7 @@ def pseudocolor_style(style: BandStyle, band: int = 1) -> ET.Element:
     )
     for fraction in np.linspace(0.0, 1.0, RAMP_STOPS):
         value = style.vmin + fraction * (style.vmax - style.vmin)
+        fraction = 0.0 if style.cyclic and fraction == 1.0 else fraction
         ET.SubElement(
             shader,
             "item",

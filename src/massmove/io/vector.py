@@ -40,14 +40,13 @@ def _gdal_option(name: str, value: str) -> Iterator[None]:
         pyogrio.set_gdal_config_options({name: previous})
 
 
-def write_gpkg(path: str | Path, frame: gpd.GeoDataFrame, *, layer: str, style: str | None = None) -> None:
-    """Write a GeoDataFrame (possibly empty, keeping its columns) as a GeoPackage layer, with
-    ``style`` (QGIS QML) as its default style when given.
+def write_gpkg(path: str | Path, frame: gpd.GeoDataFrame, *, layer: str) -> None:
+    """Write a GeoDataFrame (possibly empty, keeping its columns) as a GeoPackage layer.
 
     The GeoPackage's ``last_change`` stamps take :func:`reproducible_timestamp` (GDAL's
     ``OGR_CURRENT_DATE``), so two runs that find the same features write identical files.
     """
-    write_gpkg_layers(path, {layer: frame}, styles={layer: style} if style else None)
+    write_gpkg_layers(path, {layer: frame})
 
 
 def write_gpkg_layers(
@@ -65,6 +64,16 @@ def write_gpkg_layers(
             embed_styles(tmp, styles, timestamp)
 
 
+#: the table of QGIS styles a GeoPackage may hold beside its layers
+STYLE_TABLE = "layer_styles"
+
+
+def first_layer(path: str | Path) -> str | None:
+    """The first data layer of a GeoPackage (its style table set aside), None when it has none."""
+    names = [str(name) for name, _ in pyogrio.list_layers(path) if name != STYLE_TABLE]
+    return names[0] if names else None
+
+
 def read_vector(path: str | Path, *, what: str, layer: str | None = None) -> gpd.GeoDataFrame:
     """Read a vector file (GeoPackage, Shapefile, GeoJSON, ...), its first layer or ``layer``;
     ``what`` it holds names it in the error when it is missing, unreadable, or without a CRS
@@ -74,6 +83,8 @@ def read_vector(path: str | Path, *, what: str, layer: str | None = None) -> gpd
     if not path.is_file():
         raise InputError(f"{what} not found: {path}")
     try:
+        if layer is None and path.suffix.lower() == ".gpkg":
+            layer = first_layer(path)
         frame = gpd.read_file(path, engine="pyogrio", layer=layer)
     except Exception as err:  # pyogrio raises several types for unreadable files
         raise InputError(f"{path}: cannot read {what} ({err})") from err

@@ -1,15 +1,12 @@
-"""Figures of the run report, rendered to PNG bytes (matplotlib, Agg; no display, no network).
-
-Wrapped phase is shown in a cyclic scientific colour map (cmcrameri ``romaO``, as the
-study's experts used "roma": -pi and pi get the same colour, no false edge at the seam).
-"""
+"""Plots of the run report, rendered to PNG bytes (matplotlib, Agg; no display, no network):
+the magnitude-frequency of polygon areas and the agreement heatmaps. The rasters themselves
+are drawn pixel for pixel by :mod:`massmove.report.raster_images`."""
 
 from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
 
-import geopandas as gpd
 import matplotlib
 
 matplotlib.use("Agg")
@@ -18,15 +15,8 @@ import numpy as np  # noqa: E402
 from cmcrameri import cm  # noqa: E402
 from numpy.typing import NDArray  # noqa: E402
 
-from massmove.grid import Grid  # noqa: E402
-
-#: outline colours: detections, reference, baseline
-# outlines drawn over the wrapped phase (white detections stand out on romaO)
-COLOURS = {"detections": "#ffffff", "reference": "#000000", "baseline": "#ff8c00"}
-# the same layers as lines on the white axes of a plot (white would be invisible there)
+#: the layers' colours as lines on the white axes of a plot
 PLOT_COLOURS = {"detections": "#1f5fbf", "reference": "#000000", "baseline": "#ff8c00"}
-#: ensemble spread from which a pixel is outlined as uncertain
-UNCERTAIN_SPREAD = 0.2
 
 
 def _png(figure: plt.Figure) -> bytes:
@@ -35,52 +25,6 @@ def _png(figure: plt.Figure) -> bytes:
     figure.savefig(buffer, format="png", dpi=80, metadata={"Software": None})
     plt.close(figure)
     return buffer.getvalue()
-
-
-def quicklook_png(
-    wrapped_phase_rad: NDArray,
-    spread: NDArray | None,
-    grid: Grid,
-    outlines: Mapping[str, gpd.GeoDataFrame],
-    title: str,
-) -> bytes:
-    """Wrapped phase (romaO) with outlines per layer and the uncertain area (spread >=
-    :data:`UNCERTAIN_SPREAD`, dotted) of one pair."""
-    west, south, east, north = grid.bounds
-    extent_km = (0.0, (east - west) / 1e3, 0.0, (north - south) / 1e3)
-    figure, axes = plt.subplots(figsize=(7.5, 6.5))
-    image = axes.imshow(
-        wrapped_phase_rad, cmap=cm.romaO, vmin=-np.pi, vmax=np.pi, extent=extent_km, interpolation="nearest"
-    )
-    figure.colorbar(image, ax=axes, label="wrapped phase (rad)", shrink=0.8)
-    if spread is not None and np.isfinite(spread).any():
-        rows, cols = np.mgrid[0 : grid.height, 0 : grid.width]
-        x_km, y_km = (cols + 0.5) * grid.spacing_m / 1e3, (grid.height - rows - 0.5) * grid.spacing_m / 1e3
-        axes.contour(
-            x_km,
-            y_km,
-            np.nan_to_num(spread),
-            levels=[UNCERTAIN_SPREAD],
-            colors="#7f00ff",
-            linestyles="dotted",
-        )
-    for name, frame in outlines.items():
-        for geometry in frame.geometry:
-            for polygon in getattr(geometry, "geoms", [geometry]):
-                x, y = polygon.exterior.xy
-                axes.plot(
-                    (np.asarray(x) - west) / 1e3,
-                    (np.asarray(y) - south) / 1e3,
-                    color=COLOURS.get(name, "#00ffff"),
-                    linewidth=1.2,
-                )
-        axes.plot([], [], color=COLOURS.get(name, "#00ffff"), label=f"{name} ({len(frame)})")
-    axes.plot([], [], color="#7f00ff", linestyle="dotted", label=f"spread >= {UNCERTAIN_SPREAD}")
-    axes.legend(loc="lower right", fontsize=8, facecolor="#bbbbbb")
-    axes.set_xlabel("km east")
-    axes.set_ylabel("km north")
-    axes.set_title(title)
-    return _png(figure)
 
 
 def magnitude_frequency_png(areas_m2: Mapping[str, Sequence[float]], bins_per_decade: int = 5) -> bytes:

@@ -17,12 +17,11 @@ from typing import NamedTuple
 
 import geopandas as gpd
 import numpy as np
-import rasterio.features
-import rasterio.transform
 import shapely
 from numpy.typing import NDArray
 
 from massmove.colormaps import STYLES
+from massmove.detect.support import polygon_pixels
 from massmove.evaluate.metrics import match_objects
 from massmove.grid import Grid
 from massmove.report.panels import image_tag
@@ -78,9 +77,10 @@ def short_pair_name(pair_id: str) -> str:
 
 def peak_inside(geometry: shapely.Geometry, band: NDArray, grid: Grid) -> float:
     """The largest finite value of ``band`` on the pixels ``geometry`` covers (NaN: none)."""
-    transform = rasterio.transform.from_origin(grid.west_m, grid.north_m, grid.spacing_m, grid.spacing_m)
-    mask = rasterio.features.geometry_mask([geometry], grid.shape, transform, invert=True, all_touched=True)
-    values = band[mask]
+    pixels = polygon_pixels(geometry, grid)
+    if pixels is None:
+        return float("nan")
+    values = band[pixels.rows, pixels.cols][pixels.mask]
     values = values[np.isfinite(values)]
     return float(values.max()) if values.size else float("nan")
 
@@ -162,9 +162,14 @@ def item_crops(
         (len(CROP_ROWS) * (height + gap) - gap, max(len(covering), 1) * (width + gap) - gap, 3), 255, np.uint8
     )
     for j, raster in enumerate(covering):
+        patterns = np.asarray(raster.reference, dtype=object)
+        nearby = (
+            patterns[shapely.intersects(patterns, shapely.box(*crop_grid.bounds))] if len(patterns) else []
+        )
+        references = outline_mask(nearby, crop_grid)
         for i, (band, style) in enumerate(CROP_ROWS):
             tile = coloured(getattr(raster, band)[rows, cols], STYLES[style])
-            tile[outline_mask(raster.reference, crop_grid)] = (0, 0, 0)
+            tile[references] = (0, 0, 0)
             tile[outline] = colour
             if i == 0:
                 name = short_pair_name(raster.pair_id)

@@ -36,6 +36,8 @@ evaluate_pair               evaluate_pair_stage                              sta
 evaluation                  evaluation_stage                                 stages.evaluate
 agreement                   agreement_stage                                  stages.agreement
 report                      report_stage                                     stages.report
+raster_styles               raster_styles_stage                              stages.report
+qgis_project                qgis_project_stage                               stages.report
 provenance                  provenance_stage                                 stages.provenance
 audit                       audit_stage                                      stages.provenance
 ==========================  ===============================================  ====================

@@ -47,9 +47,9 @@ def vectorise_stage(config: StageSettings, likelihood_tif: str | Path, detection
             *(tags.get("pair_id", likelihood_tif), unreached, DEFAULT_THRESHOLD, settings.threshold),
             *(settings.min_area_m2, settings.source),
         )
-    style = qml_text(detections_style(by_support=False, likelihood_cmap=STYLES["likelihood_mean"],
-                                      threshold=settings.threshold))  # fmt: skip
-    write_gpkg(detections_gpkg, frame, layer="detections", style=style)
+    # one layer and no style table: readers that name no layer open it without a warning (the
+    # QGIS project styles it)
+    write_gpkg(detections_gpkg, frame, layer="detections")
 
 
 def merge_stage(

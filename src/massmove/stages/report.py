@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import geopandas as gpd
-import pyogrio
 
 from massmove.colormaps import STYLES
 from massmove.io.atomic import atomic_path
@@ -24,7 +23,7 @@ from massmove.io.qgis import (
     qml_text,
 )
 from massmove.io.raster_io import read_bands
-from massmove.io.vector import read_vector
+from massmove.io.vector import first_layer, read_vector
 from massmove.report.html import build_report, load_json
 from massmove.settings import StageSettings
 
@@ -104,10 +103,12 @@ def report_stage(
     log.info("report of %d pairs written to %s", len(pairs), report_html)
 
 
-def raster_styles_stage(product_tif: str | Path, phase_qml: str | Path, likelihood_qml: str | Path) -> None:
+def raster_styles_stage(
+    config: StageSettings, product_tif: str | Path, phase_qml: str | Path, likelihood_qml: str | Path
+) -> None:
     """QGIS styles beside a pair's rasters (QGIS applies ``{name}.qml`` when it opens
     ``{name}.tif``): the wrapped phase of the product in romaO from -pi to pi, the likelihood
-    mean in batlow from 0 to 1."""
+    mean in batlow from 0 to 1. ``config`` holds no setting: the styles are the report's."""
     phase_band = band_number(product_tif, "wrapped_phase")
     for path, pipe in (
         (phase_qml, pseudocolor_style(STYLES["phase_romao"], phase_band)),
@@ -173,7 +174,9 @@ def qgis_project_stage(
             )
         )
         if references:
-            reference_layer = read_gpkg_layer_name(references[index])
+            reference_layer = (
+                first_layer(references[index]) if Path(references[index]).suffix.lower() == ".gpkg" else None
+            )
             layers.append(
                 ProjectLayer(
                     f"{pair_id} reference",
@@ -226,10 +229,3 @@ def qgis_project_stage(
     with atomic_path(Path(project_qgs)) as tmp:
         tmp.write_text(text, encoding="utf-8")
     log.info("QGIS project of %d layers written to %s", len(layers), project_qgs)
-
-
-def read_gpkg_layer_name(path: str | Path) -> str | None:
-    """The first layer of a GeoPackage (None for other vector formats, which hold one)."""
-    if Path(path).suffix.lower() != ".gpkg":
-        return None
-    return str(pyogrio.list_layers(path)[0][0])
