@@ -592,9 +592,10 @@ def build_report(
                     tags.get("coherence_source", ""),
                 ]
             )
-        outlines, baseline = panel_layers(pair)
-        for name, frame in {**outlines, **({"baseline": baseline} if baseline is not None else {})}.items():
-            areas.setdefault(name, []).extend(frame.to_crs(grid.crs).area.tolist() if len(frame) else [])
+        outlines, baseline = panel_layers(pair, pair_detections)
+        for name, frame in {**pair["layers"], "reference": pair["reference"]}.items():
+            if frame is not None:
+                areas.setdefault(name, []).extend(frame.to_crs(grid.crs).area.tolist() if len(frame) else [])
         shown = {k: v for k, v in bands.items() if k in ("wrapped_phase", "coherence")} | likelihood
         panels.append(
             (f'<p class="flag">{html.escape(flag)}</p>' if flag else "")
@@ -627,8 +628,9 @@ def build_report(
     sections.append(
         f"<h2>Pairs</h2><p>Per pair: the wrapped phase, the {html.escape(detector)}'s likelihood "
         "mean and spread (the members' disagreement) and the coherence. Outlines: detections "
-        "(white), reference patterns (black); the classical baseline's detections (orange) on a "
-        "panel of their own.</p>" + "".join(panels)
+        "(white; where support was judged, confirmed ones white and unconfirmed ones cyan), "
+        "reference patterns (black); the classical baseline's detections (orange) on a panel of "
+        "their own.</p>" + "".join(panels)
     )
     if grid is not None:
         sections.append(gallery_section(items, rasters, grid))

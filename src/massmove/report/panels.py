@@ -28,7 +28,13 @@ from massmove.report.raster_images import (
 #: longest side of a panel in image pixels: 1024 px keep 12.5 m pixels up to a 12.8 km side
 MAX_PANEL_PX = 1024
 #: outline colours (RGB) on the panels
-OUTLINE_RGB = {"detections": (255, 255, 255), "reference": (0, 0, 0), "baseline": (255, 140, 0)}
+OUTLINE_RGB = {
+    "detections": (255, 255, 255),
+    "confirmed": (255, 255, 255),
+    "unconfirmed": (0, 255, 255),
+    "reference": (0, 0, 0),
+    "baseline": (255, 140, 0),
+}
 
 #: style sheet of the panels and the gallery (a checked box enlarges its image to the window)
 PANEL_STYLE = """
@@ -122,12 +128,19 @@ def pair_panels(
     )
 
 
-def panel_layers(pair: Mapping[str, object]) -> tuple[dict[str, gpd.GeoDataFrame], gpd.GeoDataFrame | None]:
-    """The outlines of a report pair record: ensemble detections and reference on every band,
-    the baseline apart."""
+def panel_layers(
+    pair: Mapping[str, object], pair_detections: gpd.GeoDataFrame | None = None
+) -> tuple[dict[str, gpd.GeoDataFrame], gpd.GeoDataFrame | None]:
+    """The outlines of a report pair record: the ensemble's detections (split into
+    ``confirmed`` and ``unconfirmed`` when ``pair_detections``, every pair's detections with
+    their support, are given) and the reference on every band, the baseline apart."""
     layers = dict(pair["layers"])  # type: ignore[call-overload]
     baseline = layers.pop("baseline", None)
     outlines = {"detections": layers["detections"]}
+    if pair_detections is not None and "confirmed" in pair_detections:
+        mine = pair_detections[pair_detections["pair_id"] == pair["pair_id"]]
+        confirmed = mine["confirmed"].astype(bool)
+        outlines = {"confirmed": mine[confirmed], "unconfirmed": mine[~confirmed]}
     if pair.get("reference") is not None:
         outlines["reference"] = pair["reference"]  # type: ignore[assignment]
     return outlines, baseline
