@@ -48,9 +48,12 @@ def compare_file(path_a: Path, path_b: Path) -> str | None:
             return f"layers differ: {layers[0]} against {layers[1]}"
         for layer in layers[0]:
             a, b = gpd.read_file(path_a, layer=layer), gpd.read_file(path_b, layer=layer)
-            same = a.drop(columns="geometry").equals(b.drop(columns="geometry")) and a.geometry.equals(
-                b.geometry
-            )
+            if "geometry" not in a.columns:  # a table without geometry (QGIS styles)
+                same = a.equals(b)
+            else:
+                same = a.drop(columns="geometry").equals(b.drop(columns="geometry")) and a.geometry.equals(
+                    b.geometry
+                )
             if not same:
                 return f"features of layer {layer} DIFFER"
         return None
