@@ -62,30 +62,13 @@ def test_could_see_needs_readable_coherence_and_support_needs_a_detection_or_the
         view("C", low_coherence_on=AREA_1),  # decorrelated on area 1: cannot show it
         view("D", coherence=float("nan")),  # covers nothing
     ]
-    frame = polygon_support(
-        areas(),
-        [{"A"}, set()],
-        views,
-        GRID,
-        min_coherence=0.3,
-        min_los_share=0.2,
-        min_support=2,
-        independent=False,
-    )
+    settings = {"min_coherence": 0.3, "min_los_share": 0.2, "min_support": 2, "independent": False}
+    frame = polygon_support(areas(), [{"A"}, set()], views, GRID, **settings)
     assert frame["could_see"].tolist() == ["A;B", "A;B;C"]
     assert frame["supported_by"].tolist() == ["A", "B"]
     assert frame["support"].tolist() == [1, 1] and frame["n_could_see"].tolist() == [2, 3]
     assert frame["confirmed"].tolist() == [False, False]
-    confirmed = polygon_support(
-        areas(),
-        [{"A", "B"}, set()],
-        views,
-        GRID,
-        min_coherence=0.3,
-        min_los_share=0.2,
-        min_support=2,
-        independent=False,
-    )
+    confirmed = polygon_support(areas(), [{"A", "B"}, set()], views, GRID, **settings)
     assert confirmed["support"].tolist() == [2, 1] and confirmed["confirmed"].tolist() == [True, False]
 
 
@@ -142,28 +125,10 @@ def test_a_pair_looking_across_the_motion_cannot_show_it():
     across = line_of_sight_enu(90.0, 40.0)
     assert abs(float(np.dot(across, (math.cos(math.radians(30)), 0.0, -0.5)))) < 0.5
     views = [view("ASC", los=along), view("ACROSS", los=across), view("UNKNOWN", los=None)]
-    frame = polygon_support(
-        areas().iloc[:1],
-        [{"ASC"}],
-        views,
-        GRID,
-        min_coherence=0.3,
-        min_los_share=0.6,
-        min_support=1,
-        independent=False,
-        dem=dem,
-    )
+    settings = {"min_coherence": 0.3, "min_los_share": 0.6, "min_support": 1, "independent": False}
+    frame = polygon_support(areas().iloc[:1], [{"ASC"}], views, GRID, **settings, dem=dem)
     assert frame["could_see"].tolist() == ["ASC;UNKNOWN"]
-    without_dem = polygon_support(
-        areas().iloc[:1],
-        [{"ASC"}],
-        views,
-        GRID,
-        min_coherence=0.3,
-        min_los_share=0.6,
-        min_support=1,
-        independent=False,
-    )
+    without_dem = polygon_support(areas().iloc[:1], [{"ASC"}], views, GRID, **settings)
     assert without_dem["could_see"].tolist() == ["ACROSS;ASC;UNKNOWN"]
 
 

@@ -62,11 +62,14 @@ def _fill_symbol(name: str, outline_rgba: str, width_mm: float, dashed: bool = F
     return symbol
 
 
+def _renderer(kind: str, **attributes: str) -> ET.Element:
+    flags = {"type": kind, "symbollevels": "0", "forceraster": "0", "enableorderby": "0"}
+    return ET.Element("renderer-v2", {**flags, **attributes})
+
+
 def outline_style(outline_rgba: str, width_mm: float = 0.5) -> ET.Element:
     """The ``renderer-v2`` of polygons outlined in one colour (reference patterns)."""
-    renderer = ET.Element(
-        "renderer-v2", type="singleSymbol", symbollevels="0", forceraster="0", enableorderby="0"
-    )
+    renderer = _renderer("singleSymbol")
     ET.SubElement(renderer, "symbols").append(_fill_symbol("0", outline_rgba, width_mm))
     return renderer
 
@@ -76,14 +79,7 @@ def detections_style(*, by_support: bool, likelihood_cmap: BandStyle, threshold:
     unconfirmed dashed cyan) when ``by_support``, else five likelihood classes from
     ``threshold`` to 1 outlined in ``likelihood_cmap``'s colours."""
     if by_support:
-        renderer = ET.Element(
-            "renderer-v2",
-            type="categorizedSymbol",
-            attr="confirmed",
-            symbollevels="0",
-            forceraster="0",
-            enableorderby="0",
-        )
+        renderer = _renderer("categorizedSymbol", attr="confirmed")
         categories = ET.SubElement(renderer, "categories")
         ET.SubElement(categories, "category", value="1", label="confirmed", symbol="0", render="true")
         ET.SubElement(categories, "category", value="0", label="not confirmed", symbol="1", render="true")
@@ -91,15 +87,7 @@ def detections_style(*, by_support: bool, likelihood_cmap: BandStyle, threshold:
         symbols.append(_fill_symbol("0", CONFIRMED_RGBA, 0.8))
         symbols.append(_fill_symbol("1", UNCONFIRMED_RGBA, 0.5, dashed=True))
         return renderer
-    renderer = ET.Element(
-        "renderer-v2",
-        type="graduatedSymbol",
-        attr="likelihood_max",
-        graduatedMethod="GraduatedColor",
-        symbollevels="0",
-        forceraster="0",
-        enableorderby="0",
-    )
+    renderer = _renderer("graduatedSymbol", attr="likelihood_max", graduatedMethod="GraduatedColor")
     ranges = ET.SubElement(renderer, "ranges")
     symbols = ET.SubElement(renderer, "symbols")
     edges = np.linspace(threshold, 1.0, 6)

@@ -108,6 +108,19 @@ def read_grid(path: str | Path) -> Grid:
         return _grid_of(src)
 
 
+def band_number(path: str | Path, description: str) -> int:
+    """The 1-based number of the band ``description`` names in a raster, without reading its
+    pixels; an error naming the file when it has no such band."""
+    with rasterio.open(_existing(path)) as src:
+        return require_bands(path, src.descriptions, [description])[0] + 1
+
+
+def read_tags(path: str | Path) -> dict[str, str]:
+    """The dataset tags of a raster, without reading its pixels."""
+    with rasterio.open(_existing(path)) as src:
+        return dict(src.tags())
+
+
 def posting_m_of(src: Any) -> float:
     """Pixel spacing of an open raster in metres (geometric mean of x and y; degrees converted
     at the raster's central latitude)."""

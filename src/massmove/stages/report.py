@@ -22,7 +22,7 @@ from massmove.io.qgis import (
     pseudocolor_style,
     qml_text,
 )
-from massmove.io.raster_io import read_bands
+from massmove.io.raster_io import band_number, read_tags
 from massmove.io.vector import first_layer, read_vector
 from massmove.report.html import build_report, load_json
 from massmove.settings import StageSettings
@@ -118,12 +118,6 @@ def raster_styles_stage(
             tmp.write_text(qml_text(pipe), encoding="utf-8")
 
 
-def band_number(path: str | Path, description: str) -> int:
-    """The 1-based number of the band ``description`` names in a raster."""
-    bands, _, _ = read_bands(path, required=(description,))
-    return list(bands).index(description) + 1
-
-
 def qgis_project_stage(
     config: StageSettings,
     *,
@@ -160,7 +154,7 @@ def qgis_project_stage(
     ]
     for index, product in enumerate(interferograms):
         pair_id = Path(product).stem
-        threshold = detection_from_tags(read_bands(likelihoods[index])[2], config["detection"]).threshold
+        threshold = detection_from_tags(read_tags(likelihoods[index]), config["detection"]).threshold
         by_likelihood = detections_style(
             by_support=False, likelihood_cmap=STYLES["likelihood_mean"], threshold=threshold
         )
