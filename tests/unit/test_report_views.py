@@ -14,9 +14,11 @@ from PIL import Image
 
 from massmove.colormaps import STYLES
 from massmove.grid import Grid
+from massmove.io.raster_io import write_cog
 from massmove.report import gallery
 from massmove.report.gallery import GalleryItem, PairRasters, gallery_section, item_crops, pair_items
 from massmove.report.panels import MAX_PANEL_PX, OUTLINE_RGB, pair_panels, panel_rgb
+from massmove.report.raster_images import NO_DATA_RGB, coloured
 
 GRID = Grid(2600000.0, 1100000.0, 12.5, 200, 200, "EPSG:2056")
 
@@ -90,23 +92,49 @@ def test_gallery_items_are_hits_false_alarms_and_misses_as_the_evaluation_matche
     assert {i.label for i in alone} == {"detection"}
 
 
-def test_gallery_crops_every_pair_that_covers_the_spot_and_caps_each_label(monkeypatch):
+def pair_files(tmp_path, pair_id: str, grid: Grid, phase: np.ndarray, reference=()) -> PairRasters:
+    """A pair's product and likelihood files on ``grid`` for the gallery."""
+    product, likelihood = tmp_path / f"{pair_id}.tif", tmp_path / f"{pair_id}_likelihood.tif"
+    write_cog(product, [phase, np.ones_like(phase)], ["wrapped_phase", "coherence"], grid, {})
+    write_cog(likelihood, [np.zeros_like(phase)] * 2, ["likelihood_mean", "likelihood_spread"], grid, {})
+    return PairRasters(pair_id, product, likelihood, grid, list(reference))
+
+
+def test_gallery_crops_every_pair_that_covers_the_spot_and_caps_each_label(tmp_path, monkeypatch):
     phase = np.zeros(GRID.shape, dtype=np.float32)
-    uncovered = np.full(GRID.shape, np.nan, dtype=np.float32)
+    # a descending frame on a grid of its own, shifted by 40 px east and 10 px south
+    shifted = Grid(GRID.west_m + 500.0, GRID.north_m - 125.0, 12.5, 200, 200, GRID.crs)
     rasters = [
-        PairRasters("A088_20180801_20180813", phase, phase, [box_px(50, 50, 10)]),
-        PairRasters("D066_20180801_20180813", uncovered, phase),  # covers nothing
-        PairRasters("D066_20180801_20180819", phase, phase),
+        pair_files(tmp_path, "A088_20180801_20180813", GRID, phase, [box_px(50, 50, 10)]),
+        pair_files(tmp_path, "D066_20180801_20180813", GRID, np.full(GRID.shape, np.nan, np.float32)),
+        pair_files(tmp_path, "D066_20180801_20180819", shifted, phase + 1.0),
     ]
     item = GalleryItem("hit", "A088_20180801_20180813", box_px(40, 40, 20), 0.8, 62_500.0, True)
     canvas, shown = item_crops(item, rasters, GRID)
-    assert shown == ["A088_20180801_20180813", "D066_20180801_20180819"]
+    assert shown == ["A088_20180801_20180813", "D066_20180801_20180819"]  # the second covers nothing
     side = 128  # 1.6 km at 12.5 m
     assert canvas.shape == (3 * side + 2 * 2, 2 * side + 2, 3)
+    # the shifted pair's crop is centred on the same ground: its phase (1 rad) fills the tile
+    # but where its grid ends (40 px west of the item's crop edge), no data (grey)
+    tile = canvas[:side, side + 2 :]
+    assert (tile[64, 64] == coloured(np.array([[1.0]]), STYLES["phase_romao"])[0, 0]).all()
+    assert (tile[100, 5] == NO_DATA_RGB).all()
     monkeypatch.setattr(gallery, "PER_LABEL", 1)
     alarms = [item._replace(label="false alarm", likelihood=v) for v in (0.7, 0.9, 0.6)]
-    text = gallery_section([item, *alarms], rasters, GRID)
+    text = gallery_section([item, *alarms], rasters)
     assert "1 hit, 3 false alarms." in text
     assert "false alarm</b> in A088_20180801_20180813: likelihood 0.90" in text
     assert "2 more of this label are not shown (likelihood 0.60 to 0.70)" in text
-    assert "Nothing to show" in gallery_section([], rasters, GRID)
+    assert "Nothing to show" in gallery_section([], rasters)
+
+
+def test_gallery_counts_references_as_the_evaluation_does():
+    likelihood = np.zeros(GRID.shape, dtype=np.float32)
+    edge = shapely.box(GRID.west_m - 100.0, GRID.north_m - 250.0, GRID.west_m + 150.0, GRID.north_m)
+    inside = shapely.intersection(edge, shapely.box(*GRID.bounds))
+    outside = shapely.box(
+        GRID.west_m - 900.0, GRID.north_m - 900.0, GRID.west_m - 500.0, GRID.north_m - 500.0
+    )
+    detections = frame(inside, likelihood_max=[0.8])
+    items = pair_items("A", detections, frame(edge, outside), likelihood, GRID, 0.4)
+    assert [i.label for i in items] == ["hit"]  # clipped to the grid; the reference outside it is no miss

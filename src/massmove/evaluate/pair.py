@@ -53,10 +53,8 @@ def evaluate_pair(
         (:func:`on_lenient`) is neither a hit nor a false alarm in the lenient object score
         beside the strict one; the strict score counts it as a false alarm.
     """
-    extent = shapely.box(*grid.bounds)
     detected = geometries_in(detections, grid.crs)
-    clipped = (shapely.intersection(g, extent) for g in geometries_in(references, grid.crs))
-    reference = [g for g in clipped if not g.is_empty and g.area > 0]
+    reference = references_on(references, grid)
     valid = np.isfinite(likelihood_mean)
     detected_px = rasterise_labels(gpd.GeoDataFrame(geometry=detected, crs=grid.crs), grid).astype(bool)
     reference_px = rasterise_labels(gpd.GeoDataFrame(geometry=reference, crs=grid.crs), grid).astype(bool)
@@ -189,6 +187,14 @@ def pool_evaluations(
         },
         "pairs": dict(sorted(per_pair.items())),
     }
+
+
+def references_on(references: gpd.GeoDataFrame, grid: Grid) -> list[shapely.Geometry]:
+    """Reference polygons as every score counts them: in the grid's CRS, clipped to its
+    extent, the empty ones (outside it) left out."""
+    extent = shapely.box(*grid.bounds)
+    clipped = (shapely.intersection(g, extent) for g in geometries_in(references, grid.crs))
+    return [g for g in clipped if not g.is_empty and g.area > 0]
 
 
 def geometries_in(frame: gpd.GeoDataFrame, crs: Any) -> list[shapely.Geometry]:

@@ -13,16 +13,20 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from pathlib import Path
 from typing import NamedTuple
 
 import geopandas as gpd
 import numpy as np
+import rasterio
 import shapely
 from numpy.typing import NDArray
+from rasterio.windows import Window
 
 from massmove.colormaps import STYLES
 from massmove.detect.support import polygon_pixels
 from massmove.evaluate.metrics import match_objects
+from massmove.evaluate.pair import geometries_in, references_on
 from massmove.grid import Grid
 from massmove.report.panels import image_tag
 from massmove.report.raster_images import coloured, encode, labelled, outline_mask
@@ -52,13 +56,25 @@ class GalleryItem(NamedTuple):
 
 
 class PairRasters(NamedTuple):
-    """The bands the gallery crops from one pair, on the report's grid, and the pair's
+    """Where the gallery crops one pair from: its product (``wrapped_phase``) and likelihood
+    (``likelihood_mean``) files on the pair's own ``grid``, read a window at a time, and its
     reference patterns (grid CRS; outlined in black on its crops)."""
 
     pair_id: str
-    wrapped_phase: NDArray
-    likelihood_mean: NDArray
+    product: Path
+    likelihood: Path
+    grid: Grid
     reference: Sequence[shapely.Geometry] = ()
+
+    def window(self, band: str, crop: Grid) -> NDArray[np.float32]:
+        """The pixels of ``band`` under ``crop`` (a block of this pair's grid), NaN outside."""
+        path = self.product if band == "wrapped_phase" else self.likelihood
+        row0 = round((self.grid.north_m - crop.north_m) / self.grid.spacing_m)
+        col0 = round((crop.west_m - self.grid.west_m) / self.grid.spacing_m)
+        with rasterio.open(path) as src:
+            index = src.descriptions.index(band) + 1
+            window = Window(col0, row0, crop.width, crop.height)
+            return src.read(index, window=window, boundless=True, fill_value=np.nan).astype(np.float32)
 
 
 def short_pair_name(pair_id: str) -> str:
@@ -94,8 +110,12 @@ def pair_items(
     iou_threshold: float,
 ) -> list[GalleryItem]:
     """The gallery items of one pair: its detections, labelled against its reference, and the
-    reference patterns none of them matches. ``detections`` may carry ``confirmed``."""
-    found = list(detections.to_crs(grid.crs).geometry) if len(detections) else []
+    reference patterns none of them matches, counted as the evaluation counts them (references
+    clipped to the grid, :func:`massmove.evaluate.pair.references_on`). ``detections`` may
+    carry ``confirmed``."""
+    if len(detections):
+        detections = detections[~(detections.geometry.isna() | detections.geometry.is_empty)]
+    found = geometries_in(detections, grid.crs)
     confirmed = (
         detections["confirmed"].astype(bool).tolist() if "confirmed" in detections else [None] * len(found)
     )
@@ -110,7 +130,7 @@ def pair_items(
         matched_references: set[int] = set()
         patterns: list[shapely.Geometry] = []
     else:
-        patterns = list(reference.to_crs(grid.crs).geometry) if len(reference) else []
+        patterns = references_on(reference, grid)
         matches = match_objects(found, patterns, iou_threshold=iou_threshold)
         matched_detections = {d for d, _, _ in matches}
         matched_references = {r for _, r, _ in matches}
@@ -129,67 +149,73 @@ def pair_items(
     return items
 
 
-def crop_window(geometry: shapely.Geometry, grid: Grid, side_px: int) -> tuple[slice, slice]:
-    """Rows and columns of a ``side_px`` square centred on ``geometry``'s centroid, shifted to
-    stay inside the grid where the grid is large enough."""
-    centre = geometry.centroid
+def crop_grid(centre: shapely.Point, grid: Grid, side_px: int) -> Grid:
+    """The ``side_px`` square block of ``grid`` centred on ``centre`` (it may reach beyond the
+    grid: what lies outside reads as no data)."""
     row, col = grid.fractional_index(centre.x, centre.y)
-    row0 = int(np.clip(round(float(row)) - side_px // 2, 0, max(grid.height - side_px, 0)))
-    col0 = int(np.clip(round(float(col)) - side_px // 2, 0, max(grid.width - side_px, 0)))
-    return slice(row0, min(row0 + side_px, grid.height)), slice(col0, min(col0 + side_px, grid.width))
+    row0, col0 = int(np.rint(row)) - side_px // 2, int(np.rint(col)) - side_px // 2
+    return Grid(
+        grid.west_m + col0 * grid.spacing_m,
+        grid.north_m - row0 * grid.spacing_m,
+        grid.spacing_m,
+        side_px,
+        side_px,
+        grid.crs,
+    )
 
 
 def item_crops(
     item: GalleryItem, rasters: Sequence[PairRasters], grid: Grid
 ) -> tuple[NDArray[np.uint8], list[str]]:
-    """One image of an item's crops: a column per pair covering the item's centre, the rows of
-    :data:`CROP_ROWS`; the item outlined in white (black for a missed pattern). Also the pairs
-    shown, left to right."""
+    """One image of an item's crops: a column per pair whose phase covers the item's centre
+    (each read on the pair's own grid), the rows of :data:`CROP_ROWS`; the item outlined in
+    white (a missed pattern in black), each pair's reference patterns in black. Also the pairs
+    shown, left to right. ``grid``: the item's pair's grid (its CRS is every pair's)."""
     side_px = max(int(round(CROP_M / grid.spacing_m)), 8)
-    rows, cols = crop_window(item.geometry, grid, side_px)
-    crop_grid = grid.window(rows, cols)
-    outline = outline_mask([item.geometry], crop_grid)
-    colour = (0, 0, 0) if item.label == "miss" else (255, 255, 255)
     centre = item.geometry.centroid
-    row, col = grid.fractional_index(centre.x, centre.y)
-    centre_row = int(np.clip(np.rint(row), 0, grid.height - 1))
-    centre_col = int(np.clip(np.rint(col), 0, grid.width - 1))
-    covering = [r for r in rasters if np.isfinite(r.wrapped_phase[centre_row, centre_col])]
-    covering = covering or [r for r in rasters if r.pair_id == item.pair_id]
-    height, width = rows.stop - rows.start, cols.stop - cols.start
+    colour = (0, 0, 0) if item.label == "miss" else (255, 255, 255)
+    columns: list[tuple[PairRasters, Grid, NDArray[np.float32]]] = []
+    for raster in rasters:
+        crop = crop_grid(centre, raster.grid, side_px)
+        phase = raster.window("wrapped_phase", crop)
+        if np.isfinite(phase[side_px // 2, side_px // 2]) or (raster.pair_id == item.pair_id and not columns):
+            columns.append((raster, crop, phase))
     gap = 2
     canvas = np.full(
-        (len(CROP_ROWS) * (height + gap) - gap, max(len(covering), 1) * (width + gap) - gap, 3), 255, np.uint8
+        (len(CROP_ROWS) * (side_px + gap) - gap, max(len(columns), 1) * (side_px + gap) - gap, 3),
+        255,
+        np.uint8,
     )
-    for j, raster in enumerate(covering):
+    for j, (raster, crop, phase) in enumerate(columns):
         patterns = np.asarray(raster.reference, dtype=object)
-        nearby = (
-            patterns[shapely.intersects(patterns, shapely.box(*crop_grid.bounds))] if len(patterns) else []
-        )
-        references = outline_mask(nearby, crop_grid)
+        nearby = patterns[shapely.intersects(patterns, shapely.box(*crop.bounds))] if len(patterns) else []
+        references, outline = outline_mask(nearby, crop), outline_mask([item.geometry], crop)
         for i, (band, style) in enumerate(CROP_ROWS):
-            tile = coloured(getattr(raster, band)[rows, cols], STYLES[style])
+            values = phase if band == "wrapped_phase" else raster.window(band, crop)
+            tile = coloured(values, STYLES[style])
             tile[references] = (0, 0, 0)
             tile[outline] = colour
             if i == 0:
                 name = short_pair_name(raster.pair_id)
                 tile = labelled(tile, name if raster.pair_id != item.pair_id else f"{name} *")
-            top, left = i * (height + gap), j * (width + gap)
-            canvas[top : top + height, left : left + width] = tile
-    return canvas, [r.pair_id for r in covering]
+            top, left = i * (side_px + gap), j * (side_px + gap)
+            canvas[top : top + side_px, left : left + side_px] = tile
+    return canvas, [raster.pair_id for raster, _, _ in columns]
 
 
-def gallery_section(items: Sequence[GalleryItem], rasters: Sequence[PairRasters], grid: Grid) -> str:
+def gallery_section(items: Sequence[GalleryItem], rasters: Sequence[PairRasters]) -> str:
     """HTML of the gallery: per label, the likeliest :data:`PER_LABEL` items with their crops,
     the rest counted."""
+    grids = {raster.pair_id: raster.grid for raster in rasters}
     parts = [
         "<h2>Gallery</h2>",
         f"<p>Every detection and every missed reference pattern, {CROP_M / 1000:g} km around it: "
         "per pair that covers the spot (a column; * marks the item's own pair), the wrapped phase "
         "in romaO, the same phase in the cyclic map <i>phase</i> (cmocean), and the "
-        "ensemble's likelihood mean (batlow, 0 to 1). The item is outlined in white, each "
-        "pair's reference patterns in black. Sorted by likelihood: a detection's peak mean "
-        "likelihood, a missed pattern's highest mean likelihood inside it.</p>",
+        "ensemble's likelihood mean (batlow, 0 to 1). A detection is outlined in white, each "
+        "pair's reference patterns (a missed one among them) in black. Sorted by likelihood: a "
+        "detection's peak mean likelihood, a missed pattern's highest mean likelihood inside "
+        "it.</p>",
     ]
     if not items:
         parts.append("<p>Nothing to show: no detection and no reference pattern in any pair.</p>")
@@ -217,7 +243,7 @@ def gallery_section(items: Sequence[GalleryItem], rasters: Sequence[PairRasters]
             continue
         parts.append(f'<h3>{html.escape(label.capitalize())} ({len(chosen)})</h3><div class="gallery">')
         for item in chosen[:PER_LABEL]:
-            canvas, shown = item_crops(item, rasters, grid)
+            canvas, shown = item_crops(item, rasters, grids[item.pair_id])
             support = (
                 "" if item.confirmed is None else ("; confirmed" if item.confirmed else "; not confirmed")
             )
@@ -233,9 +259,12 @@ def gallery_section(items: Sequence[GalleryItem], rasters: Sequence[PairRasters]
         parts.append("</div>")
         if len(chosen) > PER_LABEL:
             rest = chosen[PER_LABEL:]
-            low, high = (f"{v:.2f}" for v in (rest[-1].likelihood, rest[0].likelihood))
-            parts.append(
-                f"<p>{len(rest)} more of this label are not shown (likelihood {low} to {high}); "
-                "every detection is in <code>results/detections.gpkg</code>.</p>"
+            known = [item.likelihood for item in rest if np.isfinite(item.likelihood)]
+            span = f" (likelihood {min(known):.2f} to {max(known):.2f})" if known else ""
+            where = (
+                "the reference holds every pattern"
+                if label == "miss"
+                else "every detection is in <code>results/detections.gpkg</code>"
             )
+            parts.append(f"<p>{len(rest)} more of this label are not shown{span}; {where}.</p>")
     return "".join(parts)

@@ -24,6 +24,7 @@ from typing import Any
 import geopandas as gpd
 
 from massmove.errors import InputError
+from massmove.evaluate.pair import references_on
 from massmove.io.detection import CALIBRATED, detection_from_tags, unreached_likelihood
 from massmove.io.raster_io import read_bands
 from massmove.report.figures import magnitude_frequency_png
@@ -609,9 +610,11 @@ def build_report(
                 pair["pair_id"], mine, pair["reference"], likelihood["likelihood_mean"], grid, iou_threshold
             )
         )
-        patterns = [] if pair["reference"] is None else list(pair["reference"].to_crs(grid.crs).geometry)
+        patterns = [] if pair["reference"] is None else references_on(pair["reference"], grid)
         rasters.append(
-            PairRasters(pair["pair_id"], bands["wrapped_phase"], likelihood["likelihood_mean"], patterns)
+            PairRasters(
+                pair["pair_id"], Path(pair["interferogram"]), Path(pair["likelihood"]), grid, patterns
+            )
         )
     if settings is not None:
         sections.append(detection_section(settings, calibration, peaks, detector))
@@ -632,8 +635,8 @@ def build_report(
         "reference patterns (black); the classical baseline's detections (orange) on a panel of "
         "their own.</p>" + "".join(panels)
     )
-    if grid is not None:
-        sections.append(gallery_section(items, rasters, grid))
+    if rasters:
+        sections.append(gallery_section(items, rasters))
     sections.append(
         "<h2>Magnitude-frequency</h2>" + _image(magnitude_frequency_png(areas), "magnitude-frequency")
     )
