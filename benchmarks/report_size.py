@@ -8,7 +8,7 @@ this process and prints its size, the seconds it took and this process's peak RS
 
 The rasters are a hard case for the report's JPEGs: a smooth deformation-like phase over half
 the area and pure phase noise (coherence 0.1) over the other half, as in an alpine scene
-with forest and meadow. The demo's size (400 km2 x 4 pairs) is built beside it, in the same
+with forest and meadow. A demo-sized run (100 km2, 4 pairs) is built beside it, in the same
 process, for the ratio.
 
 Usage: .venv/bin/python benchmarks/report_size.py [--area-km2 5000] [--pairs 4] [--detections 2000]

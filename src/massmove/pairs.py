@@ -16,6 +16,9 @@ from massmove.io.atomic import atomic_path
 from massmove.settings import StageSettings
 
 TRACK_PATTERN = re.compile(r"^(?P<direction>[AD])(?P<orbit>\d{3})$")
+#: the track of an interferogram whose inputs do not say it (source files; its pair id starts
+#: with it)
+UNKNOWN_TRACK = "X000"
 
 
 class Track(NamedTuple):
@@ -225,20 +228,24 @@ def pair_tags(config: StageSettings, record: Mapping[str, Any]) -> dict[str, Any
 
 def acquisitions_of_tags(tags: Mapping[str, Any]) -> frozenset[str]:
     """The two acquisitions of a product or likelihood raster from its ``track``,
-    ``reference`` and ``secondary`` tags, as ``{track}@{date}`` (one pass of a track a day);
-    empty when a tag is missing, so that the pair counts as sharing nothing.
+    ``reference`` and ``secondary`` tags, as ``{track}@{date}`` (one pass of a track a day; the
+    UTC date of the sensing start); empty when a tag is missing or the track is unknown
+    (:data:`UNKNOWN_TRACK`), so that the pair counts as sharing nothing.
 
     Examples
     --------
     >>> sorted(acquisitions_of_tags({"track": "A088", "reference": "2018-08-01T17:24:30+00:00",
     ...                              "secondary": "2018-08-13T17:24:30+00:00"}))
     ['A088@2018-08-01', 'A088@2018-08-13']
-    >>> acquisitions_of_tags({"track": "A088"})
-    frozenset()
+    >>> acquisitions_of_tags({"track": "A088"}), acquisitions_of_tags(
+    ...     {"track": UNKNOWN_TRACK, "reference": "2018-08-01", "secondary": "2018-08-13"})
+    (frozenset(), frozenset())
     """
     try:
         track, dates = str(tags["track"]), (str(tags["reference"])[:10], str(tags["secondary"])[:10])
     except KeyError:
+        return frozenset()
+    if track == UNKNOWN_TRACK:  # interferograms given without a track: their passes are unknown
         return frozenset()
     return frozenset(f"{track}@{date}" for date in dates if date)
 

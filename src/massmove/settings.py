@@ -159,10 +159,10 @@ STAGE_KEYS: dict[str, tuple[str, ...]] = {
         "model.architecture",
         "detection",
     ),
-    # QGIS: the raster styles read no setting; the project names the CRS and reads each pair's
-    # threshold as vectorise does
+    # QGIS: the raster styles read no setting; the project names the CRS, reads each pair's
+    # threshold as vectorise does and shows the reference class the evaluation scores
     "raster_styles": (),
-    "qgis_project": ("crs", "detection"),
+    "qgis_project": ("crs", "detection", "evaluation.class_column", "evaluation.reference_class"),
     "agreement": ("agreement", "-agreement.annotations", "crs"),
     # the provenance record holds the whole config
     "provenance": ("",),

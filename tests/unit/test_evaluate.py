@@ -313,16 +313,19 @@ def test_pooled_scores_are_sums_of_counts_across_a_pair_without_detections():
 
 
 def test_the_report_names_undefined_scores_and_shows_their_counts():
-    from massmove.report.html import metric_tables
+    from massmove.report.html import POOLED_ROWS, metric_tables
 
     grid = grid_of()
     settings = {"iou_threshold": 0.4, "likelihood_threshold": 0.5, "coverages": [0.5]}
     missed = evaluate_pair(frame([]), frame([box_px(0, 0, 4, 4)]), np.zeros(grid.shape), grid, **settings)
     pooled = pool_evaluations({"p": missed}, iou_threshold=0.4, likelihood_threshold=0.5)
     text = metric_tables({"ensemble": pooled})
-    assert "<tr><td>object_precision</td><td>no detections</td></tr>" in text
-    assert "<tr><td>pixel_precision</td><td>no detections</td></tr>" in text
-    assert "<tr><td>object_recall</td><td>0.000</td></tr>" in text
+    rows = {label: key for label, key, _, _ in POOLED_ROWS}
+    assert "object precision (detections that match a pattern)" in rows  # plain words, not keys
+    row = "<tr><td>object precision (detections that match a pattern)</td>"
+    assert row + "<td>no detections (0 of 0 detections)</td></tr>" in text
+    assert "<tr><td>pixel precision</td><td>no detections (0 of 0 px)</td></tr>" in text
+    assert "<tr><td>object recall (patterns found)</td><td>0.000 (0 of 1 patterns)</td></tr>" in text
     assert "<th>detections</th><th>matched</th><th>references</th>" in text
     assert (
         "<tr><td>p</td><td>ensemble</td><td>0.000</td><td>no detections</td><td>0.000</td><td>0.000</td>"
@@ -332,7 +335,12 @@ def test_the_report_names_undefined_scores_and_shows_their_counts():
     text = metric_tables(
         {"ensemble": pool_evaluations({"p": nothing}, iou_threshold=0.4, likelihood_threshold=0.5)}
     )
-    assert "<tr><td>object_recall</td><td>nothing to find</td></tr>" in text
-    assert "<tr><td>pixel_iou</td><td>undefined</td></tr>" in text
-    assert "<tr><td>object_f1</td><td>undefined</td></tr>" in text
-    assert "<tr><td>object recall at 50% coverage</td><td>nothing to find</td></tr>" in text
+    assert (
+        "<tr><td>object recall (patterns found)</td><td>nothing to find (0 of 0 patterns)</td></tr>" in text
+    )
+    assert "<tr><td>pixel IoU</td><td>undefined (0 of 0 px)</td></tr>" in text
+    assert "<tr><td>object F1</td><td>undefined</td></tr>" in text
+    assert (
+        "<tr><td>object recall, a pattern found when 50% of it is detected</td><td>nothing to find</td></tr>"
+        in text
+    )

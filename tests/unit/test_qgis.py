@@ -65,7 +65,8 @@ def run_products(tmp_path: Path) -> dict[str, list[Path]]:
 def settings(stage: str) -> StageSettings:
     support = {"min_coherence": 0.3, "min_los_share": 0.2, "independent_pairs": True}
     detection = {"threshold": None, "min_area_m2": None, "min_support": 2, "support": support}
-    return StageSettings.of(stage, {"crs": "EPSG:2056", "detection": detection})
+    evaluation = {"class_column": "class", "reference_class": "coherent"}
+    return StageSettings.of(stage, {"crs": "EPSG:2056", "detection": detection, "evaluation": evaluation})
 
 
 def test_detections_open_with_their_style(tmp_path):
@@ -76,6 +77,14 @@ def test_detections_open_with_their_style(tmp_path):
     renderer = styles["detections"].find("renderer-v2")
     assert renderer.get("type") == "categorizedSymbol" and renderer.get("attr") == "confirmed"
     assert [c.get("label") for c in renderer.iter("category")] == ["confirmed", "not confirmed"]
+    # QGIS reads a GeoPackage boolean as true / false: the categories must say so
+    with sqlite3.connect(merged) as db:
+        kind = [r[2] for r in db.execute("PRAGMA table_info(detections)") if r[1] == "confirmed"]
+    assert kind == ["BOOLEAN"]
+    assert [(c.get("value"), c.get("type")) for c in renderer.iter("category")] == [
+        ("true", "bool"),
+        ("false", "bool"),
+    ]
     outlines = [o.get("value") for o in renderer.iter("Option") if o.get("name") == "outline_color"]
     assert outlines == ["255,0,255,255", "0,255,255,255"]
     # the style table leaves the layers as they were: the first is still what a reader opens
@@ -113,7 +122,11 @@ def test_the_project_lists_every_layer_with_its_style_by_relative_paths(tmp_path
                        baseline_detections=[], project_qgs=project)  # fmt: skip
     root = ET.parse(project).getroot()
     assert root.find("projectCrs/spatialrefsys/authid").text == "EPSG:2056"
+    assert "CH1903+" in root.find("projectCrs/spatialrefsys/wkt").text  # QGIS builds the CRS from it
+    assert root.find("properties/SpatialRefSys/ProjectionsEnabled").text == "1"
     assert root.find("properties/Paths/Absolute").text == "false"
+    extent = [float(root.find(f"mapcanvas/extent/{k}").text) for k in ("xmin", "ymin", "xmax", "ymax")]
+    assert extent == list(GRID.bounds)
     layers = {m.find("id").text: m for m in root.iter("maplayer")}
     tree = {n.get("id"): n for n in root.iter("layer-tree-layer")}
     assert set(layers) == set(tree) and len(layers) == 2 + 5 * len(PAIRS)
@@ -125,8 +138,13 @@ def test_the_project_lists_every_layer_with_its_style_by_relative_paths(tmp_path
         assert source.startswith("./") and path.is_file(), source
         assert layer.find("renderer-v2") is not None or layer.find("pipe/rasterrenderer") is not None
         if "|layername=" in source:
-            assert source.split("|layername=")[1] in [n for n, _ in pyogrio.list_layers(path)]
+            assert source.split("|layername=")[1].split("|")[0] in [n for n, _ in pyogrio.list_layers(path)]
     by_name = {m.find("layername").text: m for m in layers.values()}
+    reference = by_name[f"{PAIRS[0]} reference"].find("datasource").text
+    assert reference.endswith(
+        "truth/A088_20180801_20180813.gpkg|layername=patterns|subset=\"class\" = 'coherent'"
+    )
+    assert all("CH1903+" in m.find("srs/spatialrefsys/wkt").text for m in layers.values())
     coherence = by_name[f"{PAIRS[0]} coherence"].find("pipe/rasterrenderer")
     assert coherence.get("type") == "singlebandgray" and coherence.get("grayBand") == "2"
     hidden = sorted(n.get("name") for n in tree.values() if n.get("checked") == "Qt::Unchecked")

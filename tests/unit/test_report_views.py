@@ -72,7 +72,7 @@ def test_large_runs_are_decimated_to_the_panel_limit():
     text = pair_panels("A088_20180801_20180813", bands, grid, {"detections": frame()})
     image = images(text)["A088_20180801_20180813 wrapped phase"]
     assert max(image.size) <= MAX_PANEL_PX and image.size == (434, 867)
-    assert "37.5 m per image pixel (every 3th product pixel" in text
+    assert "37.5 m per image pixel (one product pixel in 3 along each axis" in text
 
 
 def test_gallery_items_are_hits_false_alarms_and_misses_as_the_evaluation_matches_them():

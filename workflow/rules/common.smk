@@ -367,7 +367,7 @@ def get_report_inputs(wildcards):
 
 def get_qgis_inputs(wildcards):
     """Named inputs of the QGIS project: per-pair products in pair order with the styles beside
-    the rasters, the merged detections, the references where the run evaluates, the
+    the rasters, the merged detections, and where the run evaluates the references and the
     baseline's detections beside the ensemble's."""
     pairs = get_run_pairs()
     inputs = {
@@ -383,7 +383,8 @@ def get_qgis_inputs(wildcards):
         "references": [reference_of(p) for p in pairs] if can_evaluate() else [],
         "baseline_detections": [],
     }
-    if PRIMARY_DETECTOR != "baseline":
+    # the baseline's detections where the run makes them anyway (it scores both detectors)
+    if PRIMARY_DETECTOR != "baseline" and can_evaluate():
         inputs["baseline_detections"] = expand(
             "results/baseline/detections/{pair}.gpkg", pair=pairs
         )

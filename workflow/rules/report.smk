@@ -29,8 +29,8 @@ rule report:
 
 
 # QGIS: a style beside each pair's rasters (QGIS applies {name}.qml when it opens {name}.tif)
-# and a project of the run's layers with their styles (results/massmove.qgs). The GeoPackages
-# carry their own default styles (vectorise, merge_detections).
+# and a project of the run's layers with their styles (results/massmove.qgs). The merged
+# detections carry their own default style (merge_detections).
 
 
 rule raster_styles:

@@ -8,10 +8,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from massmove.pairs import Track
+from massmove.pairs import UNKNOWN_TRACK, Track
 
-# the track of a pair whose inputs do not say it (its pair id starts with it)
-UNKNOWN_TRACK = "X000"
+# what a tag holds when the inputs do not say it
 UNKNOWN = "unknown"
 
 

@@ -1,7 +1,7 @@
 """QGIS styles and project of a run: layers that open styled, written without QGIS.
 
-* :func:`detections_style`: polygons outlined (no fill) by ``confirmed`` where the layer has
-  support, else graduated by ``likelihood_max``;
+* :func:`support_style`, :func:`likelihood_style`: polygons outlined (no fill) by
+  ``confirmed``, or graduated by ``likelihood_max``;
 * :func:`pseudocolor_style`: one band in a colour map (cyclic romaO for the wrapped phase,
   batlow for the likelihood), :func:`gray_style` one band in grey (coherence);
 * :func:`embed_styles`: a GeoPackage's ``layer_styles`` table, the default style QGIS applies
@@ -16,6 +16,8 @@ rest with its defaults.
 
 from __future__ import annotations
 
+import contextlib
+import math
 import sqlite3
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
@@ -23,8 +25,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+import pyproj
 
-from massmove.colormaps import BandStyle
+from massmove.colormaps import STYLES, BandStyle
 
 #: the QGIS version whose file format this follows
 QGIS_VERSION = "3.34.0"
@@ -74,34 +77,35 @@ def outline_style(outline_rgba: str, width_mm: float = 0.5) -> ET.Element:
     return renderer
 
 
-def detections_style(*, by_support: bool, likelihood_cmap: BandStyle, threshold: float = 0.5) -> ET.Element:
-    """The ``renderer-v2`` of a detections layer: by ``confirmed`` (confirmed solid magenta,
-    unconfirmed dashed cyan) when ``by_support``, else five likelihood classes from
-    ``threshold`` to 1 outlined in ``likelihood_cmap``'s colours."""
-    if by_support:
-        renderer = _renderer("categorizedSymbol", attr="confirmed")
-        categories = ET.SubElement(renderer, "categories")
-        ET.SubElement(categories, "category", value="1", label="confirmed", symbol="0", render="true")
-        ET.SubElement(categories, "category", value="0", label="not confirmed", symbol="1", render="true")
-        symbols = ET.SubElement(renderer, "symbols")
-        symbols.append(_fill_symbol("0", CONFIRMED_RGBA, 0.8))
-        symbols.append(_fill_symbol("1", UNCONFIRMED_RGBA, 0.5, dashed=True))
-        return renderer
+def support_style() -> ET.Element:
+    """The ``renderer-v2`` of detections with their support, by ``confirmed`` (a GeoPackage
+    boolean, which QGIS reads as true or false): confirmed solid magenta, unconfirmed dashed
+    cyan."""
+    renderer = _renderer("categorizedSymbol", attr="confirmed")
+    categories = ET.SubElement(renderer, "categories")
+    for value, label, symbol in (("true", "confirmed", "0"), ("false", "not confirmed", "1")):
+        ET.SubElement(
+            categories, "category", value=value, type="bool", label=label, symbol=symbol, render="true"
+        )
+    symbols = ET.SubElement(renderer, "symbols")
+    symbols.append(_fill_symbol("0", CONFIRMED_RGBA, 0.8))
+    symbols.append(_fill_symbol("1", UNCONFIRMED_RGBA, 0.5, dashed=True))
+    return renderer
+
+
+def likelihood_style(threshold: float) -> ET.Element:
+    """The ``renderer-v2`` of a pair's detections: five classes of ``likelihood_max`` from
+    ``threshold`` (rounded down, so that no detection falls below the first class) to 1, outlined
+    in the likelihood's colour map."""
     renderer = _renderer("graduatedSymbol", attr="likelihood_max", graduatedMethod="GraduatedColor")
     ranges = ET.SubElement(renderer, "ranges")
     symbols = ET.SubElement(renderer, "symbols")
-    edges = np.linspace(threshold, 1.0, 6)
+    first = math.floor(threshold * 1e4) / 1e4
+    edges = [f"{edge:.4f}" for edge in np.linspace(first, 1.0, 6)]
     for i, (lower, upper) in enumerate(zip(edges[:-1], edges[1:], strict=True)):
-        ET.SubElement(
-            ranges,
-            "range",
-            lower=f"{lower:.4f}",
-            upper=f"{upper:.4f}",
-            label=f"likelihood {lower:.2f} - {upper:.2f}",
-            symbol=str(i),
-            render="true",
-        )
-        colour = likelihood_cmap.cmap((lower + upper) / 2)
+        label = f"likelihood {float(lower):.2f} - {float(upper):.2f}"
+        ET.SubElement(ranges, "range", lower=lower, upper=upper, label=label, symbol=str(i), render="true")
+        colour = STYLES["likelihood_mean"].cmap((float(lower) + float(upper)) / 2)
         symbols.append(_fill_symbol(str(i), _rgba(colour), 0.6))
     return renderer
 
@@ -123,6 +127,8 @@ def pseudocolor_style(style: BandStyle, band: int = 1) -> ET.Element:
         classificationMax=high,
         nodataColor="",
     )
+    # the fixed range, not the band's statistics
+    ET.SubElement(ET.SubElement(renderer, "minMaxOrigin"), "limits").text = "None"
     shader = ET.SubElement(
         ET.SubElement(renderer, "rastershader"),
         "colorrampshader",
@@ -159,6 +165,7 @@ def gray_style(band: int, vmin: float, vmax: float) -> ET.Element:
         opacity="1",
         alphaBand="-1",
     )
+    ET.SubElement(ET.SubElement(renderer, "minMaxOrigin"), "limits").text = "None"
     contrast = ET.SubElement(renderer, "contrastEnhancement")
     ET.SubElement(contrast, "minValue").text = f"{vmin:g}"
     ET.SubElement(contrast, "maxValue").text = f"{vmax:g}"
@@ -177,7 +184,7 @@ def qml_text(renderer: ET.Element) -> str:
 def embed_styles(gpkg: str | Path, styles: Mapping[str, str], timestamp: str) -> None:
     """Write ``styles`` (layer name -> QML text) into the GeoPackage's ``layer_styles`` table as
     each layer's default style (the table QGIS reads and writes, registered as attributes)."""
-    with sqlite3.connect(gpkg) as db:
+    with contextlib.closing(sqlite3.connect(gpkg)) as db, db:
         geometry_columns = dict(db.execute("SELECT table_name, column_name FROM gpkg_geometry_columns"))
         db.execute(
             "CREATE TABLE IF NOT EXISTS layer_styles (id INTEGER PRIMARY KEY AUTOINCREMENT, "
@@ -213,19 +220,37 @@ class ProjectLayer(NamedTuple):
     provider: str
     group: str
     style: ET.Element
+    crs: str
     visible: bool = True
 
 
-def _srs(parent: ET.Element, crs: str) -> None:
-    ET.SubElement(ET.SubElement(parent, "spatialrefsys"), "authid").text = crs
+def spatial_reference(parent: ET.Element, crs: str) -> None:
+    """``crs`` (any form pyproj reads) as QGIS writes a CRS: a ``spatialrefsys`` with its WKT,
+    authority id and name (QGIS builds the CRS from the WKT; a PROJ string would lose the
+    datum's details)."""
+    system = pyproj.CRS.from_user_input(crs)
+    authority = system.to_authority()
+    element = ET.SubElement(parent, "spatialrefsys")
+    ET.SubElement(element, "wkt").text = system.to_wkt()
+    ET.SubElement(element, "authid").text = ":".join(authority) if authority else ""
+    ET.SubElement(element, "description").text = system.name
 
 
-def project_xml(title: str, crs: str, layers: Sequence[ProjectLayer]) -> str:
-    """A QGIS project (``.qgs``) of ``layers`` in ``crs``, grouped in the layer tree in the order
-    their groups first appear, with relative paths."""
+def project_xml(
+    title: str, crs: str, extent: tuple[float, float, float, float], layers: Sequence[ProjectLayer]
+) -> str:
+    """A QGIS project (``.qgs``) of ``layers`` in ``crs``, opening on ``extent`` (west, south,
+    east, north in ``crs``), grouped in the layer tree in the order their groups first appear,
+    with relative paths; each layer keeps its own CRS."""
     root = ET.Element("qgis", projectname=title, version=QGIS_VERSION)
     ET.SubElement(root, "title").text = title
-    _srs(ET.SubElement(root, "projectCrs"), crs)
+    spatial_reference(ET.SubElement(root, "projectCrs"), crs)
+    canvas = ET.SubElement(root, "mapcanvas", name="theMapCanvas")
+    ET.SubElement(canvas, "units").text = "meters"
+    box = ET.SubElement(canvas, "extent")
+    for key, value in zip(("xmin", "ymin", "xmax", "ymax"), extent, strict=True):
+        ET.SubElement(box, key).text = f"{value:.3f}"
+    spatial_reference(ET.SubElement(canvas, "destinationsrs"), crs)
     tree = ET.SubElement(root, "layer-tree-group")
     groups: dict[str, ET.Element] = {}
     project_layers = ET.SubElement(root, "projectlayers")
@@ -251,10 +276,12 @@ def project_xml(title: str, crs: str, layers: Sequence[ProjectLayer]) -> str:
         ET.SubElement(element, "id").text = layer_id
         ET.SubElement(element, "datasource").text = layer.source
         ET.SubElement(element, "layername").text = layer.name
-        _srs(ET.SubElement(element, "srs"), crs)
+        spatial_reference(ET.SubElement(element, "srs"), layer.crs)
         ET.SubElement(element, "provider", encoding="UTF-8").text = layer.provider
         element.append(layer.style)
-    properties = ET.SubElement(ET.SubElement(root, "properties"), "Paths")
-    ET.SubElement(properties, "Absolute", type="bool").text = "false"
+    properties = ET.SubElement(root, "properties")
+    ET.SubElement(ET.SubElement(properties, "Paths"), "Absolute", type="bool").text = "false"
+    projection = ET.SubElement(properties, "SpatialRefSys")
+    ET.SubElement(projection, "ProjectionsEnabled", type="int").text = "1"
     ET.indent(root)
     return DOCTYPE + ET.tostring(root, "unicode") + "\n"

@@ -121,6 +121,14 @@ def read_tags(path: str | Path) -> dict[str, str]:
         return dict(src.tags())
 
 
+def raster_crs(path: str | Path) -> str:
+    """The CRS of a raster as WKT, without reading its pixels."""
+    with rasterio.open(_existing(path)) as src:
+        if src.crs is None:
+            raise InputError(f"{path}: a raster without a CRS")
+        return str(src.crs.to_wkt())
+
+
 def posting_m_of(src: Any) -> float:
     """Pixel spacing of an open raster in metres (geometric mean of x and y; degrees converted
     at the raster's central latitude)."""

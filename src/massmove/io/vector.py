@@ -10,6 +10,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pyogrio
+import pyproj
 
 from massmove.errors import InputError
 from massmove.io.atomic import atomic_path
@@ -69,9 +70,19 @@ STYLE_TABLE = "layer_styles"
 
 
 def first_layer(path: str | Path) -> str | None:
-    """The first data layer of a GeoPackage (its style table set aside), None when it has none."""
+    """The first data layer of a vector file (a GeoPackage's style table set aside), None when
+    it has none."""
     names = [str(name) for name, _ in pyogrio.list_layers(path) if name != STYLE_TABLE]
     return names[0] if names else None
+
+
+def vector_crs(path: str | Path, layer: str | None = None) -> str:
+    """The CRS of a vector file's layer (its first data layer by default) as WKT, without
+    reading its features; an error naming the file when it has none."""
+    info = pyogrio.read_info(path, layer=layer if layer is not None else first_layer(path))
+    if not info["crs"]:
+        raise InputError(f"{path}: a vector without a CRS (assign one, e.g. ogr2ogr -a_srs EPSG:2056)")
+    return str(pyproj.CRS.from_user_input(info["crs"]).to_wkt())
 
 
 def read_vector(path: str | Path, *, what: str, layer: str | None = None) -> gpd.GeoDataFrame:

@@ -238,7 +238,11 @@ def support_table(evaluations: Mapping[str, Mapping[str, Any]]) -> str:
             continue
         for label, key in (
             ("every detection", "every_detection"),
-            (f"confirmed (support >= {support['min_support']})", "confirmed"),
+            (
+                f"confirmed ({'independent ' if support.get('independent_pairs') else ''}support >= "
+                f"{support['min_support']})",
+                "confirmed",
+            ),
         ):
             scores = support[key]
             rows.append(
@@ -259,7 +263,8 @@ def support_table(evaluations: Mapping[str, Mapping[str, Any]]) -> str:
         "<h3>Confirmed detections against the patterns that persist</h3>"
         "<p>A detection is confirmed when enough pairs support it (a detection of the pair on "
         "it, or the pair's mean likelihood over it reaching its threshold). Each pair's "
-        "detections are scored against its reference patterns that at least as many pairs show; "
+        "detections are scored against its reference patterns that at least as many pairs show "
+        "(pairs that share no acquisition, where confirming counts only those); "
         "counts summed over pairs, false alarms per 100 km2 and pair.</p>"
         + _table(
             [
@@ -518,7 +523,9 @@ def support_section(areas: gpd.GeoDataFrame, pair_ids: Sequence[str]) -> str:
     header += ["independent support"] if independent else []
     header += [f"pair {i + 1}" for i in range(len(pair_ids))] if matrix else ["supported by", "could see"]
     for label, rows in (("Confirmed", areas[confirmed]), ("Unconfirmed", areas[~confirmed])):
-        ordered = rows.sort_values(["support", "likelihood_max"], ascending=False)
+        ordered = rows.sort_values(
+            [*(["independent_support"] if independent else []), "support", "likelihood_max"], ascending=False
+        )
         table = []
         for r in ordered.head(AREA_ROWS).itertuples():
             row = [r.area_id, f"{r.area_m2:,.0f}", f"{r.likelihood_max:.2f}", r.support]

@@ -1,6 +1,7 @@
 """Per pair, side by side: wrapped phase, likelihood mean, likelihood spread and coherence, each
 at the product's own pixels (decimated only beyond :data:`MAX_PANEL_PX` a side), with the
-detections (white) and the reference (black) outlined; the classical baseline's outlines on a
+detections (white; unconfirmed ones cyan where support was judged) and the reference (black)
+outlined; the classical baseline's outlines on a
 panel of their own, never over the ensemble's. Each panel enlarges on a click (a CSS-only
 toggle: the page stays one self-contained file without script).
 """
@@ -119,7 +120,7 @@ def pair_panels(
     pixel_m = grid.spacing_m * step
     note = (
         f"{pixel_m:g} m per image pixel"
-        + ("" if step == 1 else f" (every {step}th product pixel; the gallery shows full resolution)")
+        + ("" if step == 1 else f" (one product pixel in {step} along each axis; the gallery shows them all)")
         + "; click a panel to enlarge it, click again to close."
     )
     return (

@@ -48,11 +48,8 @@ def decimation(shape: tuple[int, int], max_px: int) -> int:
     return max(1, -(-max(shape) // max_px))
 
 
-def outline_mask(
-    geometries: Iterable[shapely.Geometry], grid: Grid, step: int = 1, width_px: int = 1
-) -> NDArray[np.bool_]:
-    """The pixels of ``grid`` (every ``step``-th) that the outlines of ``geometries`` cross,
-    ``width_px`` wide."""
+def outline_mask(geometries: Iterable[shapely.Geometry], grid: Grid, step: int = 1) -> NDArray[np.bool_]:
+    """The pixels of ``grid`` (every ``step``-th) that the outlines of ``geometries`` cross."""
     shape = (-(-grid.height // step), -(-grid.width // step))
     lines = [shapely.boundary(g) for g in geometries if g is not None and not g.is_empty]
     if not lines:
@@ -60,8 +57,6 @@ def outline_mask(
     transform = rasterio.transform.from_origin(
         grid.west_m, grid.north_m, grid.spacing_m * step, grid.spacing_m * step
     )
-    if width_px > 1:
-        lines = [shapely.buffer(line, (width_px - 1) * grid.spacing_m * step / 2) for line in lines]
     burnt = rasterio.features.rasterize(
         ((line, 1) for line in lines), out_shape=shape, transform=transform, all_touched=True, dtype=np.uint8
     )

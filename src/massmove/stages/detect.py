@@ -8,12 +8,11 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from massmove.colormaps import STYLES
 from massmove.detect.support import PairView, detecting_pairs, los_of_tags, polygon_support, without_support
 from massmove.detect.vectorise import detection_polygons, merged_areas
 from massmove.errors import InputError
 from massmove.io.detection import DEFAULT_THRESHOLD, detection_from_tags, unreached_likelihood
-from massmove.io.qgis import detections_style, qml_text
+from massmove.io.qgis import qml_text, support_style
 from massmove.io.raster_io import read_bands, read_raster
 from massmove.io.vector import read_vector, write_gpkg, write_gpkg_layers
 from massmove.pairs import acquisitions_of_tags
@@ -108,15 +107,16 @@ def merge_stage(
         areas, pair_detections = judged(areas.to_crs(grid.crs)), judged(pair_detections.to_crs(grid.crs))
         areas, pair_detections = areas.to_crs(config["crs"]), pair_detections.to_crs(config["crs"])
     log.info(
-        "%d detected areas from %d pairs, %d confirmed; %d of %d pairs' detections confirmed (support >= %d)",
+        "%d detected areas from %d pairs, %d confirmed; %d of %d pairs' detections confirmed (%s >= %d)",
         len(areas),
         len(layers),
         int(areas["confirmed"].sum()),
         int(pair_detections["confirmed"].sum()),
         len(pair_detections),
+        "independent support" if config["detection"]["support"]["independent_pairs"] else "support",
         config["detection"]["min_support"],
     )
-    style = qml_text(detections_style(by_support=True, likelihood_cmap=STYLES["likelihood_mean"]))
+    style = qml_text(support_style())
     write_gpkg_layers(
         merged_gpkg,
         {"detections": areas, "pair_detections": pair_detections},

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
+import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 
 from massmove.colormaps import STYLES
 from massmove.io.atomic import atomic_path
@@ -15,15 +17,16 @@ from massmove.io.detection import detection_from_tags
 from massmove.io.labels import read_labels
 from massmove.io.qgis import (
     ProjectLayer,
-    detections_style,
     gray_style,
+    likelihood_style,
     outline_style,
     project_xml,
     pseudocolor_style,
     qml_text,
+    support_style,
 )
-from massmove.io.raster_io import band_number, read_tags
-from massmove.io.vector import first_layer, read_vector
+from massmove.io.raster_io import band_number, raster_crs, read_grid, read_tags
+from massmove.io.vector import first_layer, read_vector, vector_crs
 from massmove.report.html import build_report, load_json
 from massmove.settings import StageSettings
 
@@ -130,96 +133,75 @@ def qgis_project_stage(
     project_qgs: str | Path,
 ) -> None:
     """``results/massmove.qgs``: a QGIS project of the run (lists ordered by pair), each layer
-    with its style and a path relative to the project. The merged detections on top (magenta:
-    confirmed, dashed cyan: not), then per pair its detections (by likelihood), reference
-    (black), likelihood mean, wrapped phase (romaO), coherence and the baseline's detections
-    (the last two hidden when the project opens)."""
+    with its style, its own CRS and a path relative to the project, opening on the products'
+    extent. The merged detections on top (magenta: confirmed, dashed cyan: not), then per pair
+    its detections (by likelihood), reference patterns (black; the evaluation's class only),
+    likelihood mean, wrapped phase (romaO), coherence and the baseline's detections (the last
+    two hidden when the project opens)."""
     home = Path(project_qgs).parent.resolve()
+    evaluation = config["evaluation"]
 
-    def source(path: str | Path, layer: str | None = None) -> str:
-        relative = os.path.relpath(Path(path).resolve(), home)
-        return f"./{relative}" + (f"|layername={layer}" if layer else "")
+    def vector(name: str, path: str | Path, group: str, style: ET.Element, *, visible: bool = True,
+               subset: str | None = None) -> ProjectLayer:  # fmt: skip
+        layer = first_layer(path)
+        source = f"./{os.path.relpath(Path(path).resolve(), home)}"
+        source += (f"|layername={layer}" if Path(path).suffix.lower() == ".gpkg" else "") + (
+            f"|subset={subset}" if subset else ""
+        )
+        return ProjectLayer(name, source, "ogr", group, style, vector_crs(path, layer), visible)
 
-    by_support = detections_style(by_support=True, likelihood_cmap=STYLES["likelihood_mean"])
+    def raster(
+        name: str, path: str | Path, group: str, style: ET.Element, *, visible: bool = True
+    ) -> ProjectLayer:
+        source = f"./{os.path.relpath(Path(path).resolve(), home)}"
+        return ProjectLayer(name, source, "gdal", group, style, raster_crs(path), visible)
+
+    subset = None
+    if evaluation["class_column"]:
+        subset = f"\"{evaluation['class_column']}\" = '{evaluation['reference_class']}'"
     layers = [
-        ProjectLayer("detected areas", source(merged_gpkg, "detections"), "ogr", "across pairs", by_support),
+        vector("detected areas", merged_gpkg, "across pairs", support_style()),
         ProjectLayer(
             "every pair's detections",
-            source(merged_gpkg, "pair_detections"),
+            f"./{os.path.relpath(Path(merged_gpkg).resolve(), home)}|layername=pair_detections",
             "ogr",
             "across pairs",
-            by_support,
+            support_style(),
+            vector_crs(merged_gpkg, "pair_detections"),
             visible=False,
         ),
     ]
     for index, product in enumerate(interferograms):
         pair_id = Path(product).stem
         threshold = detection_from_tags(read_tags(likelihoods[index]), config["detection"]).threshold
-        by_likelihood = detections_style(
-            by_support=False, likelihood_cmap=STYLES["likelihood_mean"], threshold=threshold
-        )
         layers.append(
-            ProjectLayer(
-                f"{pair_id} detections",
-                source(detections[index], "detections"),
-                "ogr",
-                pair_id,
-                by_likelihood,
-            )
+            vector(f"{pair_id} detections", detections[index], pair_id, likelihood_style(threshold))
         )
         if references:
-            reference_layer = (
-                first_layer(references[index]) if Path(references[index]).suffix.lower() == ".gpkg" else None
-            )
-            layers.append(
-                ProjectLayer(
-                    f"{pair_id} reference",
-                    source(references[index], reference_layer),
-                    "ogr",
-                    pair_id,
-                    outline_style("0,0,0,255"),
-                )
-            )
-        layers.append(
-            ProjectLayer(
-                f"{pair_id} likelihood mean",
-                source(likelihoods[index]),
-                "gdal",
-                pair_id,
-                pseudocolor_style(STYLES["likelihood_mean"], 1),
-            )
-        )
-        layers.append(
-            ProjectLayer(
-                f"{pair_id} wrapped phase",
-                source(product),
-                "gdal",
-                pair_id,
-                pseudocolor_style(STYLES["phase_romao"], band_number(product, "wrapped_phase")),
-            )
-        )
-        layers.append(
-            ProjectLayer(
-                f"{pair_id} coherence",
-                source(product),
-                "gdal",
-                pair_id,
-                gray_style(band_number(product, "coherence"), 0.0, 1.0),
-                visible=False,
-            )
-        )
+            style = outline_style("0,0,0,255")
+            layers.append(vector(f"{pair_id} reference", references[index], pair_id, style, subset=subset))
+        layers += [
+            raster(f"{pair_id} likelihood mean", likelihoods[index], pair_id,
+                   pseudocolor_style(STYLES["likelihood_mean"], 1)),
+            raster(f"{pair_id} wrapped phase", product, pair_id,
+                   pseudocolor_style(STYLES["phase_romao"], band_number(product, "wrapped_phase"))),
+            raster(f"{pair_id} coherence", product, pair_id,
+                   gray_style(band_number(product, "coherence"), 0.0, 1.0), visible=False),
+        ]  # fmt: skip
         if baseline_detections:
+            style = outline_style("255,140,0,255", 0.3)
             layers.append(
-                ProjectLayer(
+                vector(
                     f"{pair_id} baseline detections",
-                    source(baseline_detections[index], "detections"),
-                    "ogr",
+                    baseline_detections[index],
                     pair_id,
-                    outline_style("255,140,0,255", 0.3),
+                    style,
                     visible=False,
                 )
             )
-    text = project_xml("massmove run", config["crs"], layers)
+    bounds = np.array([read_grid(product).bounds for product in interferograms])
+    extent = (*bounds[:, :2].min(axis=0), *bounds[:, 2:].max(axis=0))
+    text = project_xml("massmove run", config["crs"], extent, layers)
     with atomic_path(Path(project_qgs)) as tmp:
         tmp.write_text(text, encoding="utf-8")
     log.info("QGIS project of %d layers written to %s", len(layers), project_qgs)
