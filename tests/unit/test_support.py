@@ -92,6 +92,25 @@ def test_pairs_that_share_an_acquisition_count_once_towards_confirmation():
     assert every["support"].tolist() == [3, 2] and every["confirmed"].tolist() == [True, True]
 
 
+def test_pairs_on_grids_of_their_own_are_read_where_the_area_lies():
+    # a frame reaching 10 px further west and 5 px further north: area 1 lies at its rows 7-17,
+    # columns 13-23
+    shifted = Grid(WEST - 125.0, NORTH + 62.5, 12.5, 40, 40, GRID.crs)
+    own = view("B", acquisitions={"D066@1", "D066@13"})
+    mean = np.full(GRID.shape, 0.1, dtype=np.float32)
+    mean[7:17, 13:23] = 0.9
+    moved = own._replace(likelihood_mean=mean, grid=shifted)
+    settings = {"min_coherence": 0.3, "min_los_share": 0.2, "min_support": 2, "independent": True}
+    views = [view("A", acquisitions={"A088@1", "A088@13"}), moved]
+    frame = polygon_support(areas(), [{"A"}, set()], views, GRID, **settings)
+    assert frame["supported_by"].tolist() == ["A;B", ""] and frame["confirmed"].tolist() == [True, False]
+    # read on the shared grid instead, B's high likelihood would miss area 1
+    frame = polygon_support(
+        areas(), [{"A"}, set()], [views[0], own._replace(likelihood_mean=mean)], GRID, **settings
+    )
+    assert frame["supported_by"].tolist() == ["A", ""]
+
+
 def east_facing_slope(slope_deg: float) -> tuple[np.ndarray, Grid]:
     """A DEM falling eastwards at ``slope_deg`` on a grid around GRID."""
     dem_grid = Grid(WEST - 100.0, NORTH + 100.0, 25.0, 40, 40, "EPSG:2056")

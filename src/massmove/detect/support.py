@@ -59,6 +59,9 @@ class PairView(NamedTuple):
         None when the product's tags do not give the heading and incidence.
     acquisitions
         Its two acquisitions (:func:`massmove.pairs.acquisitions_of_tags`; empty: unknown).
+    grid
+        The grid of its bands (frames of one stack may differ); None: the grid every view
+        shares (:func:`polygon_support`'s).
     """
 
     pair_id: str
@@ -67,6 +70,7 @@ class PairView(NamedTuple):
     threshold: float
     los_enu: tuple[float, float, float] | None
     acquisitions: frozenset[str] = frozenset()
+    grid: Grid | None = None
 
 
 def line_of_sight_enu(heading_deg: float, incidence_deg: float) -> tuple[float, float, float]:
@@ -186,7 +190,7 @@ def polygon_support(
     detected_in
         For each polygon, the pairs whose detections lie on it.
     views
-        Every pair of the run (:class:`PairView`), on ``grid``.
+        Every pair of the run (:class:`PairView`), each on its own grid or on ``grid``.
     independent
         Confirm on ``independent_support`` (supporting pairs that share no acquisition)
         rather than on ``support``.
@@ -196,12 +200,17 @@ def polygon_support(
     could_see: list[list[str]] = []
     supported_by: list[list[str]] = []
     for i, geometry in enumerate(polygons.geometry):
-        pixels = polygon_pixels(geometry, grid)
+        on_grid: dict[Grid, PolygonPixels | None] = {}
+        for view_grid in [grid, *(view.grid for view in views if view.grid is not None)]:
+            if view_grid not in on_grid:
+                on_grid[view_grid] = polygon_pixels(geometry, view_grid)
         downslope = np.full(3, np.nan)
-        if dem is not None and pixels is not None:
-            downslope = downslope_direction(pixels, grid, *dem)
+        located = [(g, p) for g, p in on_grid.items() if p is not None]
+        if dem is not None and located:
+            downslope = downslope_direction(located[0][1], located[0][0], *dem)
         seen, supporting = [], []
         for view in views:
+            pixels = on_grid[view.grid or grid]
             if pixels is None:
                 supports, visible = view.pair_id in detected_in[i], False
             else:

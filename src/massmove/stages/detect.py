@@ -79,7 +79,7 @@ def merge_stage(
         threshold = detection_from_tags(tags, config["detection"]).threshold
         coherence, likelihood_mean = product["coherence"], likelihood["likelihood_mean"]
         los, acquisitions = los_of_tags(product_tags), acquisitions_of_tags(product_tags)
-        views.append(PairView(pair_id, coherence, likelihood_mean, threshold, los, acquisitions))
+        views.append(PairView(pair_id, coherence, likelihood_mean, threshold, los, acquisitions, grid))
     pair_detections = every.copy()
     pair_detections.insert(1, "area_id", area_of + 1)
     if areas.empty:
