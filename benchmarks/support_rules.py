@@ -5,14 +5,15 @@ per-pair detections and truth of both detectors), re-merges the detections and r
 confirmed ones with this checkout's ``merge_stage`` and the evaluation's support scores, once
 per rule (``--rules``: ``every`` counts every supporting pair, ``independent`` only pairs that
 share no acquisition), at ``--min-support``. Each rule's files go to ``OUT/{rule}/seed{seed}/``
-in the layout ``benchmarks/support_skill.py`` reads (``results/evaluation.json`` and
+in the layout ``benchmarks/support_skill.py`` reads (``OUT/{rule}_share{s}/`` for a support
+bar ``--likelihood-shares`` other than 1) (``results/evaluation.json`` and
 ``results/baseline/evaluation.json`` with their ``support`` block), so that each rule is pooled
 with its scene-bootstrap intervals by::
 
     .venv/bin/python benchmarks/support_skill.py OUT/independent/seed*
 
 Usage: .venv/bin/python benchmarks/support_rules.py SCENE_DIR ... --out OUT
-       [--rules every independent] [--min-support 2]
+       [--rules every independent] [--min-support 2] [--likelihood-shares 1.0 0.8]
 """
 
 from __future__ import annotations
@@ -30,10 +31,11 @@ REPO = Path(__file__).resolve().parents[1]
 TREES = ("results", "results/baseline")
 
 
-def rejudge(scene: Path, out: Path, *, independent: bool, min_support: int) -> None:
+def rejudge(scene: Path, out: Path, *, independent: bool, min_support: int, likelihood_share: float) -> None:
     """Merge and score one scene's detections of both detectors under one rule."""
     overrides = load_yaml(scene / "heldout.yaml")
-    rule = {"detection": {"min_support": min_support, "support": {"independent_pairs": independent}}}
+    support = {"independent_pairs": independent, "min_likelihood_share": likelihood_share}
+    rule = {"detection": {"min_support": min_support, "support": support}}
     config = resolve_config(deep_merge(deep_merge(load_yaml(REPO / "config/config.yaml"), overrides), rule))
     for tree in TREES:
         pairs = sorted(p.stem for p in (scene / tree / "likelihood").glob("*.tif"))
@@ -62,16 +64,20 @@ def main() -> None:
         "--rules", nargs="+", choices=("every", "independent"), default=["every", "independent"]
     )
     parser.add_argument("--min-support", type=int, default=2)
+    parser.add_argument("--likelihood-shares", type=float, nargs="+", default=[1.0])
     args = parser.parse_args()
     for rule in args.rules:
-        for scene in args.scenes:
-            rejudge(
-                scene,
-                args.out / rule / scene.name,
-                independent=rule == "independent",
-                min_support=args.min_support,
-            )
-            print(f"{rule}: {scene.name} merged and scored")
+        for share in args.likelihood_shares:
+            name = rule if share == 1.0 else f"{rule}_share{share:g}"
+            for scene in args.scenes:
+                rejudge(
+                    scene,
+                    args.out / name / scene.name,
+                    independent=rule == "independent",
+                    min_support=args.min_support,
+                    likelihood_share=share,
+                )
+                print(f"{name}: {scene.name} merged and scored")
 
 
 if __name__ == "__main__":

@@ -63,7 +63,12 @@ def run_products(tmp_path: Path) -> dict[str, list[Path]]:
 
 
 def settings(stage: str) -> StageSettings:
-    support = {"min_coherence": 0.3, "min_los_share": 0.2, "independent_pairs": True}
+    support = {
+        "min_coherence": 0.3,
+        "min_los_share": 0.2,
+        "independent_pairs": True,
+        "min_likelihood_share": 1.0,
+    }
     detection = {"threshold": None, "min_area_m2": None, "min_support": 2, "support": support}
     evaluation = {"class_column": "class", "reference_class": "coherent"}
     return StageSettings.of(stage, {"crs": "EPSG:2056", "detection": detection, "evaluation": evaluation})

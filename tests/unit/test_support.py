@@ -56,6 +56,7 @@ def view(
 def test_could_see_needs_readable_coherence_and_support_needs_a_detection_or_the_likelihood():
     likely = view("B", likelihood=0.1)
     likely.likelihood_mean[AREA_2] = 0.7  # B's likelihood reaches its threshold on area 2 only
+    likely.likelihood_mean[AREA_1] = 0.3  # and half of it on area 1
     views = [
         view("A"),  # detects area 1 (detected_in), readable everywhere
         likely,
@@ -70,6 +71,9 @@ def test_could_see_needs_readable_coherence_and_support_needs_a_detection_or_the
     assert frame["confirmed"].tolist() == [False, False]
     confirmed = polygon_support(areas(), [{"A", "B"}, set()], views, GRID, **settings)
     assert confirmed["support"].tolist() == [2, 1] and confirmed["confirmed"].tolist() == [True, False]
+    # a lower bar for support than for detection: B's 0.3 over area 1 reaches half its 0.5
+    lower = polygon_support(areas(), [{"A"}, set()], views, GRID, **settings, min_likelihood_share=0.5)
+    assert lower["supported_by"].tolist() == ["A;B", "B"]
 
 
 def test_pairs_that_share_an_acquisition_count_once_towards_confirmation():
@@ -186,6 +190,7 @@ def merge_config(min_support: int = 2, independent_pairs: bool = True) -> StageS
                     "min_coherence": 0.3,
                     "min_los_share": 0.2,
                     "independent_pairs": independent_pairs,
+                    "min_likelihood_share": 1.0,
                 },
             },
         },

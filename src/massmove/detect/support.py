@@ -177,6 +177,7 @@ def polygon_support(
     min_los_share: float,
     min_support: int,
     independent: bool,
+    min_likelihood_share: float = 1.0,
     dem: tuple[NDArray, Grid] | None = None,
 ) -> gpd.GeoDataFrame:
     """``polygons`` with :data:`SUPPORT_COLUMNS`: the pairs that could see each polygon, those
@@ -194,6 +195,9 @@ def polygon_support(
     independent
         Confirm on ``independent_support`` (supporting pairs that share no acquisition)
         rather than on ``support``.
+    min_likelihood_share
+        A pair without a detection on the polygon supports it when its mean likelihood over
+        it reaches this share of the pair's threshold.
     dem
         The DEM heights and grid for the direction of motion; None: direction not judged.
     """
@@ -217,7 +221,8 @@ def polygon_support(
                 window = (pixels.rows, pixels.cols)
                 coherence = np.nan_to_num(view.coherence[window][pixels.mask], nan=0.0)
                 likelihood = np.nan_to_num(view.likelihood_mean[window][pixels.mask], nan=0.0)
-                supports = view.pair_id in detected_in[i] or float(likelihood.mean()) >= view.threshold
+                bar = view.threshold * min_likelihood_share
+                supports = view.pair_id in detected_in[i] or float(likelihood.mean()) >= bar
                 visible = float(np.median(coherence)) >= min_coherence
                 if (
                     visible

@@ -100,6 +100,7 @@ def merge_stage(
                 min_los_share=support["min_los_share"],
                 min_support=config["detection"]["min_support"],
                 independent=support["independent_pairs"],
+                min_likelihood_share=support["min_likelihood_share"],
                 dem=dem,
             )
 
