@@ -70,6 +70,8 @@ def test_tiny_config_through_slurm_equals_the_local_run(slurm_cluster, tiny_run,
         "evaluation": 2,
         "provenance": 1,
         "report": 1,
+        "raster_styles": 2,
+        "qgis_project": 1,
     }
     assert {rule: rules.count(rule) for rule in set(rules)} == expected
     assert {job["state"] for job in jobs} == {"COMPLETED"}
