@@ -50,23 +50,6 @@ class Grid:
         """Rasterio affine transform."""
         return Affine(self.spacing_m, 0.0, self.west_m, 0.0, -self.spacing_m, self.north_m)
 
-    def window(self, rows: slice, cols: slice) -> Grid:
-        """The grid of the block ``rows`` x ``cols`` (plain slices, inside the grid).
-
-        Examples
-        --------
-        >>> Grid(0.0, 100.0, 10.0, 10, 10, "EPSG:2056").window(slice(2, 5), slice(1, 4)).bounds
-        (10.0, 50.0, 40.0, 80.0)
-        """
-        return Grid(
-            self.west_m + cols.start * self.spacing_m,
-            self.north_m - rows.start * self.spacing_m,
-            self.spacing_m,
-            rows.stop - rows.start,
-            cols.stop - cols.start,
-            self.crs,
-        )
-
     @property
     def bounds(self) -> tuple[float, float, float, float]:
         """(west, south, east, north)."""

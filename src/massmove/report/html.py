@@ -12,7 +12,6 @@ devices, workflow commit) and job timings.
 
 from __future__ import annotations
 
-import base64
 import csv
 import html
 import json
@@ -29,7 +28,7 @@ from massmove.io.detection import CALIBRATED, detection_from_tags, unreached_lik
 from massmove.io.raster_io import read_bands
 from massmove.report.figures import magnitude_frequency_png
 from massmove.report.gallery import PairRasters, gallery_section, pair_items
-from massmove.report.panels import PANEL_STYLE, pair_panels, panel_layers
+from massmove.report.panels import PANEL_STYLE, image_tag, pair_panels, panel_layers
 from massmove.scores import format_score
 
 log = logging.getLogger(__name__)
@@ -82,11 +81,6 @@ def counts_behind(counts: Mapping[str, Any], kind: str | None) -> str:
         "pixel_recall": f"{tp:,} of {tp + fn:,} px",
     }
     return texts.get(kind, "") if kind else ""
-
-
-def _image(png: bytes, alt: str) -> str:
-    data = base64.b64encode(png).decode("ascii")
-    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -330,7 +324,9 @@ def agreement_section(table_csv: str | Path, heatmap_png: str | Path) -> str:
         ["annotator", "mean IoU, classes apart", "mean IoU, merged"],
         [[n, value.get((n, "classes_apart"), ""), value.get((n, "merged"), "")] for n in names],
     )
-    return "<h2>Agreement</h2>" + _image(Path(heatmap_png).read_bytes(), "agreement heatmap") + table
+    return (
+        "<h2>Agreement</h2>" + image_tag(Path(heatmap_png).read_bytes(), "agreement heatmap", "png") + table
+    )
 
 
 def coarse_input_note(
@@ -579,7 +575,6 @@ def build_report(
     panels, inputs, items, rasters = [], [], [], []
     peaks: dict[str, tuple[int, float | None]] = {}
     settings: dict[str, Any] | None = None
-    grid = None
     for pair in pairs:
         bands, grid, tags = read_bands(pair["interferogram"], required=("wrapped_phase",))
         likelihood, _, likelihood_tags = read_bands(
@@ -600,7 +595,11 @@ def build_report(
                     tags.get("coherence_source", ""),
                 ]
             )
-        outlines, baseline = panel_layers(pair, pair_detections)
+        # the pair's detections, with their support where it was judged
+        mine = pair["layers"]["detections"]
+        if pair_detections is not None and "confirmed" in pair_detections:
+            mine = pair_detections[pair_detections["pair_id"] == pair["pair_id"]]
+        outlines, baseline = panel_layers(pair, mine)
         for name, frame in {**pair["layers"], "reference": pair["reference"]}.items():
             if frame is not None:
                 areas.setdefault(name, []).extend(frame.to_crs(grid.crs).area.tolist() if len(frame) else [])
@@ -609,9 +608,6 @@ def build_report(
             (f'<p class="flag">{html.escape(flag)}</p>' if flag else "")
             + pair_panels(pair["pair_id"], shown, grid, outlines, baseline)
         )
-        mine = pair["layers"]["detections"]
-        if pair_detections is not None and len(pair_detections):
-            mine = pair_detections[pair_detections["pair_id"] == pair["pair_id"]]
         items.extend(
             pair_items(
                 pair["pair_id"], mine, pair["reference"], likelihood["likelihood_mean"], grid, iou_threshold
@@ -645,7 +641,8 @@ def build_report(
     if rasters:
         sections.append(gallery_section(items, rasters))
     sections.append(
-        "<h2>Magnitude-frequency</h2>" + _image(magnitude_frequency_png(areas), "magnitude-frequency")
+        "<h2>Magnitude-frequency</h2>"
+        + image_tag(magnitude_frequency_png(areas), "magnitude-frequency", "png")
     )
     if agreement is not None:
         sections.append(agreement_section(*agreement))

@@ -130,18 +130,16 @@ def pair_panels(
 
 
 def panel_layers(
-    pair: Mapping[str, object], pair_detections: gpd.GeoDataFrame | None = None
+    pair: Mapping[str, object], detections: gpd.GeoDataFrame
 ) -> tuple[dict[str, gpd.GeoDataFrame], gpd.GeoDataFrame | None]:
-    """The outlines of a report pair record: the ensemble's detections (split into
-    ``confirmed`` and ``unconfirmed`` when ``pair_detections``, every pair's detections with
-    their support, are given) and the reference on every band, the baseline apart."""
-    layers = dict(pair["layers"])  # type: ignore[call-overload]
-    baseline = layers.pop("baseline", None)
-    outlines = {"detections": layers["detections"]}
-    if pair_detections is not None and "confirmed" in pair_detections:
-        mine = pair_detections[pair_detections["pair_id"] == pair["pair_id"]]
-        confirmed = mine["confirmed"].astype(bool)
-        outlines = {"confirmed": mine[confirmed], "unconfirmed": mine[~confirmed]}
+    """The outlines of a report pair record: the pair's ``detections`` (split into
+    ``confirmed`` and ``unconfirmed`` where they carry their support) and the reference on
+    every band, the baseline apart."""
+    baseline = pair["layers"].get("baseline")  # type: ignore[attr-defined]
+    outlines = {"detections": detections}
+    if "confirmed" in detections:
+        confirmed = detections["confirmed"].astype(bool)
+        outlines = {"confirmed": detections[confirmed], "unconfirmed": detections[~confirmed]}
     if pair.get("reference") is not None:
         outlines["reference"] = pair["reference"]  # type: ignore[assignment]
     return outlines, baseline

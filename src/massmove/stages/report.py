@@ -112,13 +112,19 @@ def raster_styles_stage(
     """QGIS styles beside a pair's rasters (QGIS applies ``{name}.qml`` when it opens
     ``{name}.tif``): the wrapped phase of the product in romaO from -pi to pi, the likelihood
     mean in batlow from 0 to 1. ``config`` holds no setting: the styles are the report's."""
-    phase_band = band_number(product_tif, "wrapped_phase")
-    for path, pipe in (
-        (phase_qml, pseudocolor_style(STYLES["phase_romao"], phase_band)),
-        (likelihood_qml, pseudocolor_style(STYLES["likelihood_mean"], 1)),
-    ):
+    for path, pipe in ((phase_qml, phase_pipe(product_tif)), (likelihood_qml, likelihood_pipe())):
         with atomic_path(Path(path)) as tmp:
             tmp.write_text(qml_text(pipe), encoding="utf-8")
+
+
+def phase_pipe(product_tif: str | Path) -> ET.Element:
+    """The raster style of a product's wrapped phase: romaO from -pi to pi."""
+    return pseudocolor_style(STYLES["phase_romao"], band_number(product_tif, "wrapped_phase"))
+
+
+def likelihood_pipe() -> ET.Element:
+    """The raster style of a likelihood raster's mean (band 1): batlow from 0 to 1."""
+    return pseudocolor_style(STYLES["likelihood_mean"], 1)
 
 
 def qgis_project_stage(
@@ -141,10 +147,13 @@ def qgis_project_stage(
     home = Path(project_qgs).parent.resolve()
     evaluation = config["evaluation"]
 
+    def relative(path: str | Path) -> str:
+        return f"./{os.path.relpath(Path(path).resolve(), home)}"
+
     def vector(name: str, path: str | Path, group: str, style: ET.Element, *, visible: bool = True,
-               subset: str | None = None) -> ProjectLayer:  # fmt: skip
-        layer = first_layer(path)
-        source = f"./{os.path.relpath(Path(path).resolve(), home)}"
+               subset: str | None = None, layer: str | None = None) -> ProjectLayer:  # fmt: skip
+        layer = layer or first_layer(path)
+        source = relative(path)
         source += (f"|layername={layer}" if Path(path).suffix.lower() == ".gpkg" else "") + (
             f"|subset={subset}" if subset else ""
         )
@@ -153,22 +162,20 @@ def qgis_project_stage(
     def raster(
         name: str, path: str | Path, group: str, style: ET.Element, *, visible: bool = True
     ) -> ProjectLayer:
-        source = f"./{os.path.relpath(Path(path).resolve(), home)}"
-        return ProjectLayer(name, source, "gdal", group, style, raster_crs(path), visible)
+        return ProjectLayer(name, relative(path), "gdal", group, style, raster_crs(path), visible)
 
     subset = None
     if evaluation["class_column"]:
         subset = f"\"{evaluation['class_column']}\" = '{evaluation['reference_class']}'"
     layers = [
         vector("detected areas", merged_gpkg, "across pairs", support_style()),
-        ProjectLayer(
+        vector(
             "every pair's detections",
-            f"./{os.path.relpath(Path(merged_gpkg).resolve(), home)}|layername=pair_detections",
-            "ogr",
+            merged_gpkg,
             "across pairs",
             support_style(),
-            vector_crs(merged_gpkg, "pair_detections"),
             visible=False,
+            layer="pair_detections",
         ),
     ]
     for index, product in enumerate(interferograms):
@@ -181,10 +188,8 @@ def qgis_project_stage(
             style = outline_style("0,0,0,255")
             layers.append(vector(f"{pair_id} reference", references[index], pair_id, style, subset=subset))
         layers += [
-            raster(f"{pair_id} likelihood mean", likelihoods[index], pair_id,
-                   pseudocolor_style(STYLES["likelihood_mean"], 1)),
-            raster(f"{pair_id} wrapped phase", product, pair_id,
-                   pseudocolor_style(STYLES["phase_romao"], band_number(product, "wrapped_phase"))),
+            raster(f"{pair_id} likelihood mean", likelihoods[index], pair_id, likelihood_pipe()),
+            raster(f"{pair_id} wrapped phase", product, pair_id, phase_pipe(product)),
             raster(f"{pair_id} coherence", product, pair_id,
                    gray_style(band_number(product, "coherence"), 0.0, 1.0), visible=False),
         ]  # fmt: skip
