@@ -248,6 +248,8 @@ def test_tiny_run_trains_an_ensemble_and_detects(tiny_run):
         trained = json.loads((tiny_run / f"results/models/trained/fold{k}/massmove.json").read_text())
         assert trained["weights_sha256"] == record["weights_sha256"] and "detection" not in trained
         assert len(trained["out_of_fold"]["tiles"]) > 0
+    # the state a stopped training would resume from is gone once its member is written
+    assert not list((tiny_run / "results/models/trained").glob(".*resume*"))
     assert all((m / "config.json").is_file() and (m / "model.safetensors").is_file() for m in members)
     for pair_id in ("A088_20180801_20180813", "D066_20180801_20180813"):
         likelihood = tiny_run / f"results/likelihood/{pair_id}.tif"

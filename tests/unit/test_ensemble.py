@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 import json
 import re
@@ -29,6 +31,7 @@ from massmove.model.ensemble import Ensemble
 from massmove.model.network import build_network
 from massmove.model.patches import PatchSet
 from massmove.model.train import (
+    ResumeFile,
     TrainSettings,
     crop_patches,
     false_positive_scores,
@@ -392,3 +395,66 @@ def test_distributed_scheduler_gives_the_local_likelihood(member_dir, tmp_path):
     assert rasters["threads"].shape == (2, 200, 200)
     assert np.isnan(rasters["threads"][0, :10]).all() and np.isfinite(rasters["threads"][0, 10:]).all()
     np.testing.assert_array_equal(rasters["cluster"], rasters["threads"])
+
+
+class Stopped(Exception):
+    """A training killed right after it saved its state."""
+
+
+#: two train epochs and two mining epochs, and a clutter tile the untrained member is sure of,
+#: so that mining always has something to take
+RESUMED_SETTINGS = dataclasses.replace(SETTINGS, mining_epochs=2, mining_share=1.0)
+
+
+@functools.cache
+def resumable_data() -> tuple[PatchSet, PatchSet]:
+    patches, tiles = fringe_patches(12), clutter_tiles()
+    tiles.inputs[:4] = patches.inputs[:4]
+    return patches, tiles
+
+
+def train_resumable(resume: ResumeFile | None) -> tuple[torch.nn.Module, dict, np.ndarray]:
+    patches, tiles = resumable_data()
+    index = np.arange(12)
+    return train_member(
+        patches, tiles, index[:8], index[8:], np.arange(4), np.arange(4, 6), network_kwargs=NETWORK,
+        channels=CHANNELS, settings=RESUMED_SETTINGS, seed=7, device_name="cpu", resume=resume,
+    )  # fmt: skip
+
+
+@functools.cache
+def uninterrupted_member() -> tuple[dict[str, torch.Tensor], dict, np.ndarray]:
+    network, record, oof = train_resumable(None)
+    return network.state_dict(), record, oof
+
+
+@pytest.mark.parametrize("stop_after_saves", [1, 2, 3])
+def test_a_stopped_training_resumes_to_the_same_member(tmp_path, monkeypatch, stop_after_saves):
+    # stopped inside the train phase, between the phases (before the tiles are mined) and
+    # inside the mining phase
+    state, record, oof = uninterrupted_member()
+    assert record["mined_tiles"] > 0 and [h["phase"] for h in record["history"]].count("mining") == 2
+    train = train_resumable
+
+    resume = ResumeFile(tmp_path / ".fold0.resume.pt", "key-1")
+    save, saves = ResumeFile.save, []
+
+    def save_then_stop(self, state):
+        save(self, state)
+        saves.append(state["phase"])
+        if len(saves) == stop_after_saves:
+            raise Stopped
+
+    monkeypatch.setattr(ResumeFile, "save", save_then_stop)
+    with pytest.raises(Stopped):
+        train(resume)
+    monkeypatch.setattr(ResumeFile, "save", save)
+    assert resume.path.is_file() and resume.load() is not None
+    resumed, resumed_record, resumed_oof = train(resume)
+    for key, value in state.items():
+        assert torch.equal(value, resumed.state_dict()[key]), key
+    assert resumed_record == record and np.array_equal(resumed_oof, oof)
+    # a state saved for other data or settings is not resumed from
+    assert ResumeFile(resume.path, "key-2").load() is None
+    resume.remove()
+    assert not resume.path.exists() and resume.load() is None

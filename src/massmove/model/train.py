@@ -6,12 +6,14 @@ import dataclasses
 import logging
 import math
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 from numpy.typing import NDArray
 
+from massmove.io.atomic import atomic_path
 from massmove.model.augment import augment_batch
 from massmove.model.network import (
     autocast,
@@ -62,6 +64,46 @@ class TrainSettings:
             mining_share=train["mining"]["share"],
             mining_epochs=train["mining"]["epochs"],
         )
+
+
+@dataclasses.dataclass(frozen=True)
+class ResumeFile:
+    """Where a member's training keeps its state after every epoch, and what that state is for.
+
+    A training that is stopped (a session's or a SLURM job's time limit, a kill) starts again
+    after its last finished epoch instead of from random weights: weights, optimiser and
+    schedule, every random generator, the history and the best epoch so far, and the tiles
+    mined, so that the resumed member is the one an uninterrupted training would have made,
+    byte for byte. ``key`` names everything the state depends on (data, settings, seed); a
+    file made for another key is ignored and replaced.
+    """
+
+    path: Path
+    key: str
+
+    def load(self) -> dict[str, Any] | None:
+        """The saved state, or None where there is none for this key."""
+        if not self.path.is_file():
+            return None
+        try:
+            state: dict[str, Any] = torch.load(self.path, map_location="cpu", weights_only=False)
+        except (OSError, RuntimeError, EOFError, ValueError) as error:
+            log.warning("resume file %s unreadable (%s): training from the start", self.path, error)
+            return None
+        if state.get("key") != self.key:
+            log.info("resume file %s belongs to other data or settings: training from the start", self.path)
+            return None
+        log.info("resuming after %s epoch %d from %s", state["phase"], state["epoch"], self.path)
+        return state
+
+    def save(self, state: Mapping[str, Any]) -> None:
+        """Write ``state`` (with the key) atomically: a kill while writing leaves the last one."""
+        with atomic_path(self.path) as tmp:
+            torch.save({**state, "key": self.key}, tmp)
+
+    def remove(self) -> None:
+        """Forget the state once the member is saved."""
+        self.path.unlink(missing_ok=True)
 
 
 def segmentation_loss(
@@ -158,6 +200,7 @@ class Fit:
         generator: torch.Generator,
         device: torch.device,
         dtype: torch.dtype | None,
+        resume: ResumeFile | None = None,
     ) -> None:
         self.network = network
         self.patches = patches
@@ -177,10 +220,23 @@ class Fit:
         self.scaler = torch.amp.GradScaler("cuda", enabled=device.type == "cuda" and dtype == torch.float16)
         self.history: list[dict[str, Any]] = []
         self.best: tuple[float, int, dict[str, torch.Tensor]] | None = None
+        self.resume = resume
+        #: the mined tiles' indices and crop centres, once chosen (part of a resumable state)
+        self.mined: tuple[NDArray[np.int64], NDArray[np.int64]] | None = None
 
-    def phase(self, train_index: NDArray[np.int64], epochs: int, learning_rate: float, name: str) -> None:
+    def phase(
+        self,
+        train_index: NDArray[np.int64],
+        epochs: int,
+        learning_rate: float,
+        name: str,
+        *,
+        saved: Mapping[str, Any] | None = None,
+    ) -> None:
         """Train ``epochs`` passes over ``train_index`` under a one-cycle schedule peaking at
-        ``learning_rate``; validate after each and remember the best weights."""
+        ``learning_rate``; validate after each and remember the best weights. With a ``saved``
+        state of this phase (:meth:`restore` loaded the rest) it goes on after its epoch; after
+        every epoch the state is saved where a :class:`ResumeFile` is given."""
         settings = self.settings
         optimiser = torch.optim.AdamW(
             self.network.parameters(), lr=learning_rate, weight_decay=settings.weight_decay
@@ -193,7 +249,12 @@ class Fit:
         labels = torch.from_numpy(self.patches.labels)
         valid = torch.from_numpy(self.patches.valid)
         focus = torch.from_numpy(self.patches.focus)
-        for epoch in range(1, epochs + 1):
+        first = 1
+        if saved is not None and saved["phase"] == name:
+            optimiser.load_state_dict(saved["optimiser"])
+            schedule.load_state_dict(saved["schedule"])
+            first = saved["epoch"] + 1
+        for epoch in range(first, epochs + 1):
             self.network.train()
             order = torch.from_numpy(train_index)[torch.randperm(len(train_index), generator=self.generator)]
             total, count = 0.0, 0
@@ -222,6 +283,41 @@ class Fit:
                 total += float(loss.detach()) * len(batch)
                 count += len(batch)
             self._validate(name, epoch, epochs, total / max(count, 1))
+            if self.resume is not None:
+                self.resume.save(self._state(name, epoch, optimiser, schedule))
+
+    def _state(
+        self,
+        name: str,
+        epoch: int,
+        optimiser: torch.optim.Optimizer,
+        schedule: torch.optim.lr_scheduler.LRScheduler,
+    ) -> dict[str, Any]:
+        """Everything the training after ``epoch`` of phase ``name`` depends on."""
+        return {
+            "phase": name,
+            "epoch": epoch,
+            "network": self.network.state_dict(),
+            "optimiser": optimiser.state_dict(),
+            "schedule": schedule.state_dict(),
+            "scaler": self.scaler.state_dict(),
+            "generator": self.generator.get_state(),
+            "torch_rng": torch.get_rng_state(),
+            "history": self.history,
+            "best": self.best,
+            "mined": self.mined,
+        }
+
+    def restore(self, saved: Mapping[str, Any]) -> None:
+        """Load the weights, generators, history, best epoch and mined tiles of a saved state
+        (the optimiser and schedule are the phase's own: :meth:`phase` loads them)."""
+        self.network.load_state_dict(saved["network"])
+        self.scaler.load_state_dict(saved["scaler"])
+        self.generator.set_state(saved["generator"])
+        torch.set_rng_state(saved["torch_rng"])
+        self.history = list(saved["history"])
+        self.best = saved["best"]
+        self.mined = saved["mined"]
 
     def _validate(self, name: str, epoch: int, epochs: int, loss: float) -> None:
         inputs, labels, valid = self.validation
@@ -283,6 +379,32 @@ def false_positive_spots(
     return np.column_stack([rows, cols]).astype(np.int64)
 
 
+def _mine_count(patches: PatchSet, train_index: NDArray[np.int64], settings: TrainSettings) -> int:
+    """How many tiles a member may mine: ``mining_share`` x its positive training patches, none
+    without mining epochs."""
+    if settings.mining_epochs <= 0:
+        return 0
+    return int(round(settings.mining_share * int((patches.kinds[train_index] == 0).sum())))
+
+
+def choose_mined(
+    fit: Fit, tiles: PatchSet, candidate_tiles: NDArray[np.int64], *, n_mine: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The ``n_mine`` candidate tiles the member is surest of a pattern on (likelihood >= 0.5
+    on an unlabelled pixel), and the crop centre of each (its surest false alarm)."""
+    none = (np.zeros(0, dtype=np.int64), np.zeros((0, 2), dtype=np.int64))
+    if n_mine <= 0 or not len(candidate_tiles):
+        return none
+    candidates = (tiles.labels[candidate_tiles], tiles.valid[candidate_tiles])
+    likelihood = fit.predict(tiles.inputs[candidate_tiles])
+    scores = false_positive_scores(likelihood, *candidates)
+    order = np.argsort(-scores, kind="stable")[:n_mine]
+    chosen = order[scores[order] >= 0.5]
+    log.info("mined %d of %d candidate tiles as hard negatives", len(chosen), len(candidate_tiles))
+    mined = candidate_tiles[chosen]
+    return mined, false_positive_spots(likelihood[chosen], tiles.labels[mined], tiles.valid[mined])
+
+
 def train_member(
     patches: PatchSet,
     tiles: PatchSet,
@@ -296,6 +418,7 @@ def train_member(
     settings: TrainSettings,
     seed: int,
     device_name: str,
+    resume: ResumeFile | None = None,
 ) -> tuple[torch.nn.Module, dict[str, Any], NDArray[np.float32]]:
     """Train one member on ``train_index`` and score it on ``validation_index``.
 
@@ -311,7 +434,9 @@ def train_member(
        out-of-fold likelihood the ensemble's threshold is calibrated on.
 
     Deterministic for a seed on a given machine (seeded initialisation, shuffling and
-    augmentation; deterministic kernels). Returns the network, a record of the run (device,
+    augmentation; deterministic kernels). With ``resume`` the state is saved after every
+    epoch and a stopped training goes on after its last saved epoch, to the same result.
+    Returns the network, a record of the run (device,
     precision, per-epoch loss and validation IoU, mined tiles, kept epoch) and the
     out-of-fold likelihood of ``oof_tiles``.
     """
@@ -329,30 +454,24 @@ def train_member(
         generator=generator,
         device=device,
         dtype=dtype,
+        resume=resume,
     )
-    fit.phase(train_index, settings.epochs, settings.learning_rate, "train")
-    mined = np.zeros(0, dtype=np.int64)
-    n_positive = int((patches.kinds[train_index] == 0).sum())
-    n_mine = int(round(settings.mining_share * n_positive))
-    if settings.mining_epochs > 0 and n_mine > 0 and len(candidate_tiles):
-        candidates = (tiles.labels[candidate_tiles], tiles.valid[candidate_tiles])
-        likelihood = fit.predict(tiles.inputs[candidate_tiles])
-        scores = false_positive_scores(likelihood, *candidates)
-        order = np.argsort(-scores, kind="stable")[:n_mine]
-        chosen = order[scores[order] >= 0.5]
-        mined = candidate_tiles[chosen]
-        log.info(
-            "mined %d of %d candidate tiles as hard negatives (false positives)",
-            len(mined),
-            len(candidate_tiles),
-        )
-        if len(mined):
-            extra = tiles.subset(mined)
-            extra.kinds[:] = KINDS.index("mined")
-            extra.focus = false_positive_spots(likelihood[chosen], extra.labels, extra.valid)
-            fit.patches = concatenate([patches, extra])
-            enlarged = np.concatenate([train_index, len(patches) + np.arange(len(mined))])
-            fit.phase(enlarged, settings.mining_epochs, settings.learning_rate / 3, "mining")
+    saved = resume.load() if resume is not None else None
+    if saved is not None:
+        fit.restore(saved)
+    if saved is None or saved["phase"] == "train":
+        fit.phase(train_index, settings.epochs, settings.learning_rate, "train", saved=saved)
+        n_mine = _mine_count(patches, train_index, settings)
+        fit.mined = choose_mined(fit, tiles, candidate_tiles, n_mine=n_mine)
+    assert fit.mined is not None
+    mined, mined_focus = fit.mined
+    if len(mined):
+        extra = tiles.subset(mined)
+        extra.kinds[:] = KINDS.index("mined")
+        extra.focus = mined_focus
+        fit.patches = concatenate([patches, extra])
+        enlarged = np.concatenate([train_index, len(patches) + np.arange(len(mined))])
+        fit.phase(enlarged, settings.mining_epochs, settings.learning_rate / 3, "mining", saved=saved)
     kept = fit.keep_best()
     oof = (
         fit.predict(tiles.inputs[oof_tiles])

@@ -3,6 +3,7 @@ ensemble's detection settings, segmentation by either detector."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import shutil
@@ -24,7 +25,7 @@ from massmove.model.checkpoint import METADATA, OOF_FILE, read_metadata, save_me
 from massmove.model.network import network_settings
 from massmove.model.patches import KINDS, build_patch_set
 from massmove.model.scenes import calibration_sources, fold_data, sampling_rule, training_sources
-from massmove.model.train import TrainSettings, train_member
+from massmove.model.train import ResumeFile, TrainSettings, train_member
 from massmove.settings import StageSettings
 
 log = logging.getLogger(__name__)
@@ -118,6 +119,20 @@ def train_stage(
         *(len(index["mining_candidates"]), len(index["out_of_fold"])),
     )
     network_kwargs = network_settings(model)
+    seed = train["seed"] * 1000 + fold
+    resume = resume_file(
+        member_dir,
+        {
+            "data": [patches.digest(), tiles.digest()],
+            "index": {name: values.tolist() for name, values in sorted(index.items())},
+            "train": dict(train),
+            "network": network_kwargs,
+            "channels": list(model["channels"]),
+            "device": model["device"],
+            "seed": seed,
+            "versions": [__version__, torch.__version__],
+        },
+    )
     network, record, oof = train_member(
         patches,
         tiles,
@@ -128,8 +143,9 @@ def train_stage(
         network_kwargs=network_kwargs,
         channels=model["channels"],
         settings=TrainSettings.from_config(train),
-        seed=train["seed"] * 1000 + fold,
+        seed=seed,
         device_name=model["device"],
+        resume=resume,
     )
     areas = sorted({source.area for source in sources})
     validation_blocks = sorted(
@@ -163,6 +179,17 @@ def train_stage(
         **record,
     }
     save_member(network, member_dir, metadata, extra_arrays={OOF_FILE: oof})
+    resume.remove()
+
+
+def resume_file(member_dir: str | Path, depends_on: dict[str, object]) -> ResumeFile:
+    """The state file a member's training resumes from: hidden beside the member's directory
+    (``.fold0.resume.pt``; a rule's output directory is removed when its job fails), keyed by
+    the sha256 of what the training ``depends_on``."""
+    member = Path(member_dir)
+    text = json.dumps(depends_on, sort_keys=True, default=str)
+    key = hashlib.sha256(text.encode()).hexdigest()
+    return ResumeFile(member.with_name(f".{member.name}.resume.pt"), key)
 
 
 def load_detector(config: StageSettings, detector: str, member_dirs: Sequence[str | Path]) -> Detector:
