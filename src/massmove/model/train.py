@@ -86,7 +86,8 @@ class ResumeFile:
         if not self.path.is_file():
             return None
         try:
-            state: dict[str, Any] = torch.load(self.path, map_location="cpu", weights_only=False)
+            # tensors and plain containers only: no pickled code runs when a state is read
+            state: dict[str, Any] = torch.load(self.path, map_location="cpu", weights_only=True)
         except (OSError, RuntimeError, EOFError, ValueError) as error:
             log.warning("resume file %s unreadable (%s): training from the start", self.path, error)
             return None
@@ -305,7 +306,7 @@ class Fit:
             "torch_rng": torch.get_rng_state(),
             "history": self.history,
             "best": self.best,
-            "mined": self.mined,
+            "mined": None if self.mined is None else [torch.from_numpy(a) for a in self.mined],
         }
 
     def restore(self, saved: Mapping[str, Any]) -> None:
@@ -317,7 +318,8 @@ class Fit:
         torch.set_rng_state(saved["torch_rng"])
         self.history = list(saved["history"])
         self.best = saved["best"]
-        self.mined = saved["mined"]
+        mined = saved["mined"]
+        self.mined = None if mined is None else (mined[0].numpy(), mined[1].numpy())
 
     def _validate(self, name: str, epoch: int, epochs: int, loss: float) -> None:
         inputs, labels, valid = self.validation
