@@ -438,9 +438,8 @@ def train_member(
     Deterministic for a seed on a given machine (seeded initialisation, shuffling and
     augmentation; deterministic kernels). With ``resume`` the state is saved after every
     epoch and a stopped training goes on after its last saved epoch, to the same result.
-    Returns the network, a record of the run (device,
-    precision, per-epoch loss and validation IoU, mined tiles, kept epoch) and the
-    out-of-fold likelihood of ``oof_tiles``.
+    Returns the network, a record of the run (device, precision, per-epoch loss and
+    validation IoU, mined tiles, kept epoch) and the out-of-fold likelihood of ``oof_tiles``.
     """
     device = resolve_device(device_name)
     make_deterministic(device, seed)

@@ -3,7 +3,6 @@ ensemble's detection settings, segmentation by either detector."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import shutil
@@ -14,6 +13,7 @@ import numpy as np
 import torch
 
 from massmove import __version__
+from massmove.config import config_digest
 from massmove.detect.channels import normalisation_of
 from massmove.detect.detector import Detector
 from massmove.errors import ConfigError, InputError
@@ -120,10 +120,11 @@ def train_stage(
     )
     network_kwargs = network_settings(model)
     seed = train["seed"] * 1000 + fold
+    data_digest = patches.digest()
     resume = resume_file(
         member_dir,
         {
-            "data": [patches.digest(), tiles.digest()],
+            "data": [data_digest, tiles.digest()],
             "index": {name: values.tolist() for name, values in sorted(index.items())},
             "train": dict(train),
             "network": network_kwargs,
@@ -169,7 +170,7 @@ def train_stage(
         "training_products": sorted({str(s.product) for s in sources}),
         # the coarsest posting the member learnt from (segment flags coarser inputs)
         "training_posting_m": round(max(product_posting_m(s.product) for s in sources), 3),
-        "data_digest": patches.digest(),
+        "data_digest": data_digest,
         "seed": train["seed"],
         "train": dict(train),
         "settings_digest": config.digest,
@@ -187,9 +188,7 @@ def resume_file(member_dir: str | Path, depends_on: dict[str, object]) -> Resume
     (``.fold0.resume.pt``; a rule's output directory is removed when its job fails), keyed by
     the sha256 of what the training ``depends_on``."""
     member = Path(member_dir)
-    text = json.dumps(depends_on, sort_keys=True, default=str)
-    key = hashlib.sha256(text.encode()).hexdigest()
-    return ResumeFile(member.with_name(f".{member.name}.resume.pt"), key)
+    return ResumeFile(member.with_name(f".{member.name}.resume.pt"), config_digest(depends_on))
 
 
 def load_detector(config: StageSettings, detector: str, member_dirs: Sequence[str | Path]) -> Detector:
