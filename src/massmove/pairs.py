@@ -271,3 +271,50 @@ def independent_pair_count(pair_ids: Sequence[str], acquisitions: Mapping[str, f
             ends = [f"{pair_id}#reference", f"{pair_id}#secondary"]
         graph.add_edge(*ends)
     return len(nx.max_weight_matching(graph, maxcardinality=True))
+
+
+PAIR_ID_PATTERN = re.compile(r"^(?P<track>[AD]\d{3}|X000)_(?P<reference>\d{8})_(?P<secondary>\d{8})$")
+
+
+def sibling_pair_id(pair_id: str, pair_ids: Sequence[str]) -> str:
+    """The same-track sibling of a pair among ``pair_ids``: the other pair of its track that
+    shares its reference acquisition, the one whose secondary is nearest in time (the
+    default's 12-day pair for the 18-day one and back). Its phase holds the same reference
+    atmosphere and speckle; a moving slope's phase scales with the time span.
+
+    Examples
+    --------
+    >>> ids = ["A088_20180801_20180813", "A088_20180801_20180819", "D066_20180801_20180813"]
+    >>> sibling_pair_id("A088_20180801_20180819", ids)
+    'A088_20180801_20180813'
+    >>> sibling_pair_id("D066_20180801_20180813", ids)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    massmove.errors.InputError: pair D066_20180801_20180813: no other pair of track D066 shares ...
+    """
+    match = PAIR_ID_PATTERN.match(pair_id)
+    if not match:
+        raise InputError(f"pair {pair_id}: expected an id TRACK_YYYYMMDD_YYYYMMDD to find its sibling")
+    secondary = dt.datetime.strptime(match["secondary"], "%Y%m%d")
+    candidates = []
+    for other in pair_ids:
+        found = PAIR_ID_PATTERN.match(other)
+        if other == pair_id or not found:
+            continue
+        if (found["track"], found["reference"]) == (match["track"], match["reference"]):
+            days = abs((dt.datetime.strptime(found["secondary"], "%Y%m%d") - secondary).days)
+            candidates.append((days, other))
+    if not candidates:
+        raise InputError(
+            f"pair {pair_id}: no other pair of track {match['track']} shares its reference acquisition "
+            "(a sibling_* input channel needs one)"
+        )
+    return min(candidates)[1]
+
+
+def sibling_product(product: str | Path) -> Path:
+    """The sibling's product (:func:`sibling_pair_id`) in the same directory as ``product``
+    (files named by pair id, ``{pair_id}.tif``)."""
+    path = Path(product)
+    others = [p.stem for p in path.parent.glob(f"*{path.suffix}")]
+    return path.with_name(sibling_pair_id(path.stem, others) + path.suffix)

@@ -24,7 +24,7 @@ import torch
 from numpy.typing import NDArray
 from rasterio.windows import Window
 
-from massmove.detect.channels import product_channels
+from massmove.detect.channels import needs_sibling, product_channels
 from massmove.detect.detector import Detector
 from massmove.errors import ConfigError, InputError
 from massmove.io.atomic import atomic_path
@@ -56,13 +56,16 @@ def likelihood_of_block(
     stride_px: int,
     batch_size: int,
 ) -> NDArray[np.float32]:
-    """Mean and spread (2, h, w) of a haloed block of (phase, coherence) (2, h, w).
+    """Mean and spread (2, h, w) of a haloed block of (phase, coherence) (2, h, w), or of
+    (phase, coherence, sibling's phase, sibling's coherence) (4, h, w) for ``sibling_*``
+    channels.
 
     The block's halo is ``patch - stride`` on each side and its core starts on the global
     patch grid, so the patches cut at ``0, stride, ...`` are the global ones.
     """
     patch = detector.patch_px
-    stack, valid = product_channels(block[0], block[1], detector.channels)
+    sibling = (block[2], block[3]) if len(block) == 4 else None
+    stack, valid = product_channels(block[0], block[1], detector.channels, sibling=sibling)
     rows, cols = valid.shape
     weight_sum = np.zeros((rows, cols), dtype=np.float64)
     mean_sum = np.zeros((rows, cols), dtype=np.float64)
@@ -102,28 +105,33 @@ def inference_workers(detector: Detector, threads: int) -> int:
 
 
 def likelihood_array(
-    product_tif: str | Path, detector: Detector, *, chunk_px: int, stride_px: int, batch_size: int
+    product_tif: str | Path,
+    detector: Detector,
+    *,
+    chunk_px: int,
+    stride_px: int,
+    batch_size: int,
+    sibling_tif: str | Path | None = None,
 ) -> tuple[da.Array, dict[str, Any]]:
-    """The lazy likelihood (2, rows, cols) of a product, and the product's profile."""
+    """The lazy likelihood (2, rows, cols) of a product, and the product's profile.
+
+    ``sibling_tif`` (the pair's same-track sibling on the same grid) is read when the
+    detector's channels name ``sibling_*`` ones, and required then."""
     path = Path(product_tif)
-    if not path.is_file():
-        raise InputError(f"interferogram not found: {path}")
     patch = detector.patch_px
     if stride_px > patch or patch % stride_px or chunk_px % stride_px:
         raise ConfigError(
             f"config key 'segment.stride_px': {stride_px} must divide the patch size {patch} and "
             f"segment.chunk_px {chunk_px}"
         )
-    with rasterio.open(path) as src:
-        bands = require_bands(path, src.descriptions, ("wrapped_phase", "coherence"))
-        profile = {"crs": src.crs, "transform": src.transform, "height": src.height, "width": src.width}
-        tags = src.tags()
-    with warnings.catch_warnings():
-        # pyproj cannot describe every projection (e.g. Swiss oblique Mercator) in CF terms;
-        # the grid is taken from the raster's transform and CRS, not from CF attributes
-        warnings.filterwarnings("ignore", message="angle from rectified to skew grid", category=UserWarning)
-        source = rioxarray.open_rasterio(path, chunks={"band": -1, "y": chunk_px, "x": chunk_px}, masked=True)
-    data = source.isel(band=bands).data.astype(np.float32)
+    data, profile, tags = _lazy_phase_coherence(path, chunk_px)
+    if needs_sibling(detector.channels):
+        if sibling_tif is None:
+            raise InputError(f"{path}: the detector's channels {detector.channels} need the pair's sibling")
+        sibling, sibling_profile, _ = _lazy_phase_coherence(Path(sibling_tif), chunk_px)
+        if sibling_profile != profile:
+            raise InputError(f"{sibling_tif}: the sibling's grid is not that of {path}")
+        data = da.concatenate([data, sibling], axis=0)
     rows, cols = data.shape[1:]
     # pad to whole strides so that the last chunk's core ends on the patch grid
     pad_rows, pad_cols = -rows % stride_px, -cols % stride_px
@@ -141,6 +149,22 @@ def likelihood_array(
         batch_size=batch_size,
     )
     return likelihood[:, :rows, :cols], {**profile, "tags": tags}
+
+
+def _lazy_phase_coherence(path: Path, chunk_px: int) -> tuple[da.Array, dict[str, Any], dict[str, str]]:
+    """A product's wrapped phase and coherence (2, rows, cols) in dask chunks, its profile and tags."""
+    if not path.is_file():
+        raise InputError(f"interferogram not found: {path}")
+    with rasterio.open(path) as src:
+        bands = require_bands(path, src.descriptions, ("wrapped_phase", "coherence"))
+        profile = {"crs": src.crs, "transform": src.transform, "height": src.height, "width": src.width}
+        tags = src.tags()
+    with warnings.catch_warnings():
+        # pyproj cannot describe every projection (e.g. Swiss oblique Mercator) in CF terms;
+        # the grid is taken from the raster's transform and CRS, not from CF attributes
+        warnings.filterwarnings("ignore", message="angle from rectified to skew grid", category=UserWarning)
+        source = rioxarray.open_rasterio(path, chunks={"band": -1, "y": chunk_px, "x": chunk_px}, masked=True)
+    return source.isel(band=bands).data.astype(np.float32), profile, tags
 
 
 class _WindowWriter:

@@ -19,7 +19,8 @@ def augment_batch(
     ``inputs`` is (n, c, h, w) with the normalised channels of :mod:`massmove.detect.channels`;
     ``labels`` and ``valid`` are (n, h, w). Adding a constant to the wrapped phase (an unknown
     reference phase) or flipping its sign (the other look direction's convention) leaves the
-    pattern, and so the label, unchanged.
+    pattern, and so the label, unchanged. A sibling's phase (``sibling_*`` channels) gets its
+    own offset and the pair's sign.
     """
     n = inputs.shape[0]
     draws = torch.rand((n, 5), generator=generator)
@@ -37,11 +38,23 @@ def augment_batch(
         out_y.append(y)
         out_v.append(v)
     x = torch.stack(out_x)
+    sign = torch.where(draws[:, 4] < 0.5, -1.0, 1.0).view(n, 1, 1)
     if "cos_phase" in channels and "sin_phase" in channels:
-        c, s = channels.index("cos_phase"), channels.index("sin_phase")
-        offset = (draws[:, 3] * 2 * torch.pi).view(n, 1, 1)
-        sign = torch.where(draws[:, 4] < 0.5, -1.0, 1.0).view(n, 1, 1)
-        cos_phase, sin_phase = x[:, c].clone(), x[:, s].clone()
-        x[:, c] = cos_phase * torch.cos(offset) - sin_phase * torch.sin(offset)
-        x[:, s] = sign * (sin_phase * torch.cos(offset) + cos_phase * torch.sin(offset))
+        _shift_phase(x, channels, "", (draws[:, 3] * 2 * torch.pi).view(n, 1, 1), sign)
+    if "sibling_cos_phase" in channels and "sibling_sin_phase" in channels:
+        # the sibling's own unknown reference phase (drawn after the pair's, so that a
+        # three-channel batch draws what it always drew); one look direction for both
+        offset = (torch.rand(n, generator=generator) * 2 * torch.pi).view(n, 1, 1)
+        _shift_phase(x, channels, "sibling_", offset, sign)
     return x.contiguous(), torch.stack(out_y).contiguous(), torch.stack(out_v).contiguous()
+
+
+def _shift_phase(
+    x: torch.Tensor, channels: Sequence[str], prefix: str, offset: torch.Tensor, sign: torch.Tensor
+) -> None:
+    """Add ``offset`` to the phase held in the ``{prefix}cos_phase`` and ``{prefix}sin_phase``
+    channels of ``x`` (in place), then multiply the phase by ``sign``."""
+    c, s = channels.index(f"{prefix}cos_phase"), channels.index(f"{prefix}sin_phase")
+    cos_phase, sin_phase = x[:, c].clone(), x[:, s].clone()
+    x[:, c] = cos_phase * torch.cos(offset) - sin_phase * torch.sin(offset)
+    x[:, s] = sign * (sin_phase * torch.cos(offset) + cos_phase * torch.sin(offset))

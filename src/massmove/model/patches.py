@@ -16,6 +16,7 @@ from scipy import ndimage
 
 from massmove.detect.channels import product_channels
 from massmove.errors import InputError
+from massmove.grid import Grid
 from massmove.insar.fringes import fringe_excess
 from massmove.io.labels import rasterise_labels
 from massmove.io.raster_io import read_bands
@@ -154,14 +155,18 @@ def product_patches(
     stride_px: int,
     min_valid_fraction: float,
     hardness: HardnessRule,
+    sibling_tif: str | Path | None = None,
 ) -> ProductPatches:
     """Every patch of one labelled product: inputs, labels, valid masks, origins, hardness.
 
     Pixels of ``ignore`` polygons (patterns that show but are not labelled, the truth's
     ``faint``), grown by ``IGNORE_MARGIN_PX``, are not valid: they are left out of the loss.
+    ``sibling_tif`` is the pair's sibling on the same grid, read for ``sibling_*`` channels.
     """
     bands, grid, _ = read_bands(product_tif, required=("wrapped_phase", "coherence"))
-    stack, valid = product_channels(bands["wrapped_phase"], bands["coherence"], channels)
+    stack, valid = product_channels(
+        bands["wrapped_phase"], bands["coherence"], channels, sibling=sibling_bands(sibling_tif, grid)
+    )
     label = rasterise_labels(labels, grid) * valid
     trained = valid.copy()
     if ignore is not None and not ignore.empty:
@@ -183,6 +188,17 @@ def product_patches(
         np.array([score for score, _ in spots], dtype=np.float64),
         np.array([spot for _, spot in spots], dtype=np.int64).reshape(-1, 2),
     )
+
+
+def sibling_bands(sibling_tif: str | Path | None, grid: Grid) -> tuple[NDArray, NDArray] | None:
+    """The (wrapped phase, coherence) of a pair's sibling product, which must share ``grid``;
+    None without one."""
+    if sibling_tif is None:
+        return None
+    bands, sibling_grid, _ = read_bands(sibling_tif, required=("wrapped_phase", "coherence"))
+    if sibling_grid != grid:
+        raise InputError(f"{sibling_tif}: the sibling's grid {sibling_grid} is not the pair's {grid}")
+    return bands["wrapped_phase"], bands["coherence"]
 
 
 def select_patches(
@@ -310,6 +326,7 @@ class LabelledProduct:
     labels: gpd.GeoDataFrame
     area: str
     ignore: gpd.GeoDataFrame | None = None
+    sibling: Path | None = None  # the pair's same-track sibling, for sibling_* channels
 
 
 @dataclasses.dataclass(frozen=True)
@@ -344,6 +361,7 @@ def build_patch_set(
             stride_px=rule.stride_px,
             min_valid_fraction=rule.min_valid_fraction,
             hardness=rule.hardness,
+            sibling_tif=source.sibling,
         )
         index, kinds = select_patches(
             patches.labels,

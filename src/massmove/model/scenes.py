@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from massmove.detect.channels import needs_sibling
 from massmove.errors import ConfigError, InputError
 from massmove.io.labels import read_labels
 from massmove.io.raster_io import read_grid
@@ -21,6 +22,7 @@ from massmove.model.patches import (
     concatenate,
     fold_split,
 )
+from massmove.pairs import sibling_product
 from massmove.settings import StageSettings
 
 
@@ -31,10 +33,13 @@ def labelled_sources(
     label_class: str,
     ignore_class: str | None,
     base_dir: str | Path = ".",
+    siblings: bool = False,
 ) -> list[LabelledProduct]:
     """Labelled products of synthetic scenes (``interferograms/``, ``truth/``) and of
     ``entries`` (``interferogram``, ``labels``, ``class_column``, relative to ``base_dir``);
-    polygons of ``ignore_class`` (the truth's faint patterns) are kept apart."""
+    polygons of ``ignore_class`` (the truth's faint patterns) are kept apart. With
+    ``siblings``, each product carries its same-track sibling's product, found beside it by
+    pair id (:func:`massmove.pairs.sibling_product`)."""
     sources = []
 
     def labelled(product: Path, labels_path: Path, class_column: str | None, area: str) -> LabelledProduct:
@@ -42,7 +47,8 @@ def labelled_sources(
         ignore = None
         if ignore_class is not None and class_column is not None:
             ignore = read_labels(labels_path, label_class=ignore_class, class_column=class_column)
-        return LabelledProduct(product, labels, area=area, ignore=ignore)
+        sibling = sibling_product(product) if siblings else None
+        return LabelledProduct(product, labels, area=area, ignore=ignore, sibling=sibling)
 
     for scene_dir in map(Path, scene_dirs):
         products = sorted((scene_dir / "interferograms").glob("*.tif"))
@@ -72,6 +78,7 @@ def training_sources(
         label_class=train["label_class"],
         ignore_class=train["ignore_class"],
         base_dir=base_dir,
+        siblings=needs_sibling(config["model"]["channels"]),
     )
     if not sources:
         raise ConfigError(
@@ -93,6 +100,7 @@ def calibration_sources(
         label_class=train["label_class"],
         ignore_class=None,
         base_dir=base_dir,
+        siblings=needs_sibling(config["model"]["channels"]),
     )
 
 

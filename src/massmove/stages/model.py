@@ -246,6 +246,7 @@ def calibrate_stage(
             chunk_px=segment["chunk_px"],
             stride_px=segment["stride_px"],
             batch_size=segment["batch_size"],
+            sibling_tif=source.sibling,
         )
         computed = np.full(lazy.shape, np.nan, dtype=np.float32)
         store_in_threads(lazy, computed, workers)
@@ -341,9 +342,11 @@ def segment_stage(
     *,
     detector: str,
     threads: int = 1,
+    sibling_tif: str | Path | None = None,
 ) -> None:
     """Segment one interferogram with ``detector`` (see :func:`load_detector`); write the
-    likelihood COG. Both detectors run through the same tiling and blending."""
+    likelihood COG. Both detectors run through the same tiling and blending. Members trained
+    on ``sibling_*`` channels also read ``sibling_tif``, the pair's same-track sibling."""
     from massmove.detect.tiling import inference_workers, likelihood_array, write_likelihood
 
     segment = config["segment"]
@@ -358,6 +361,7 @@ def segment_stage(
         chunk_px=segment["chunk_px"],
         stride_px=segment["stride_px"],
         batch_size=segment["batch_size"],
+        sibling_tif=sibling_tif,
     )
     tags = {
         key: value
