@@ -33,6 +33,7 @@ from massmove.model.patches import PatchSet
 from massmove.model.train import (
     ResumeFile,
     TrainSettings,
+    choose_mined,
     crop_patches,
     false_positive_scores,
     false_positive_spots,
@@ -210,6 +211,20 @@ def test_the_mined_crop_is_placed_on_the_surest_false_alarm():
     likelihood[1, 2, 3], labels[1, 2, 3] = 0.99, 1  # a labelled pixel is no false alarm
     likelihood[1, 5, 7] = 0.7
     assert false_positive_spots(likelihood, labels, valid).tolist() == [[6, 1], [5, 7]]
+    assert false_positive_spots(likelihood[:0], labels[:0], valid[:0]).shape == (0, 2)
+
+
+def test_a_member_sure_of_nothing_off_its_labels_mines_nothing():
+    """A weak member (likelihood under 0.5 wherever there is no label) mines no tile, and says
+    so, instead of failing on the empty choice."""
+    tiles = clutter_tiles(4)
+
+    class Unsure:
+        def predict(self, inputs: np.ndarray) -> np.ndarray:
+            return np.full((len(inputs), *inputs.shape[2:]), 0.3, np.float32)
+
+    mined, focus = choose_mined(Unsure(), tiles, np.arange(4), n_mine=2)  # type: ignore[arg-type]
+    assert mined.shape == (0,) and focus.shape == (0, 2)
 
 
 @pytest.fixture(scope="module")

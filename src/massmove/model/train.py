@@ -376,7 +376,8 @@ def false_positive_spots(
 ) -> NDArray[np.int64]:
     """Per patch, the row and column of its surest false alarm (the highest likelihood on a
     valid unlabelled pixel): where a mined tile's crop is placed."""
-    background = np.where(valid & (labels == 0), likelihood, -1.0).reshape(len(likelihood), -1)
+    pixels = int(np.prod(likelihood.shape[1:]))
+    background = np.where(valid & (labels == 0), likelihood, -1.0).reshape(len(likelihood), pixels)
     rows, cols = np.unravel_index(background.argmax(axis=1), likelihood.shape[1:])
     return np.column_stack([rows, cols]).astype(np.int64)
 
@@ -403,6 +404,8 @@ def choose_mined(
     order = np.argsort(-scores, kind="stable")[:n_mine]
     chosen = order[scores[order] >= 0.5]
     log.info("mined %d of %d candidate tiles as hard negatives", len(chosen), len(candidate_tiles))
+    if not len(chosen):  # no tile reaches 0.5 off its labels: nothing to mine
+        return none
     mined = candidate_tiles[chosen]
     return mined, false_positive_spots(likelihood[chosen], tiles.labels[mined], tiles.valid[mined])
 
