@@ -138,12 +138,16 @@ def likelihood_array(
     data = da.pad(data, ((0, 0), (0, pad_rows), (0, pad_cols)), constant_values=np.nan)
     data = data.rechunk({0: -1, 1: chunk_px, 2: chunk_px})
     halo = patch - stride_px
+    # two output bands whatever the input's (with a sibling, four): the blocks' chunks before
+    # their halo is trimmed
+    haloed = tuple(tuple(size + 2 * halo for size in sizes) for sizes in data.chunks[1:])
     likelihood = da.map_overlap(
         likelihood_of_block,
         data,
         depth={0: 0, 1: halo, 2: halo},
         boundary=np.nan,
         dtype=np.float32,
+        chunks=((2,), *haloed),
         detector=detector,
         stride_px=stride_px,
         batch_size=batch_size,
