@@ -111,7 +111,7 @@ def detect_scene(
         detections = target / f"results/detections/{product.stem}.gpkg"
         if not likelihood.exists():
             segment_stage(
-                StageSettings.from_config("segment", config),
+                StageSettings.from_config("segment:ensemble", config),
                 product,
                 members,
                 likelihood,
