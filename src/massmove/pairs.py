@@ -273,7 +273,9 @@ def independent_pair_count(pair_ids: Sequence[str], acquisitions: Mapping[str, f
     return len(nx.max_weight_matching(graph, maxcardinality=True))
 
 
-PAIR_ID_PATTERN = re.compile(r"^(?P<track>[AD]\d{3}|X000)_(?P<reference>\d{8})_(?P<secondary>\d{8})$")
+PAIR_ID_PATTERN = re.compile(
+    rf"^(?P<track>[AD]\d{{3}}|{re.escape(UNKNOWN_TRACK)})_(?P<reference>\d{{8}})_(?P<secondary>\d{{8}})$"
+)
 
 
 def sibling_pair_id(pair_id: str, pair_ids: Sequence[str]) -> str:

@@ -404,8 +404,6 @@ def choose_mined(
     order = np.argsort(-scores, kind="stable")[:n_mine]
     chosen = order[scores[order] >= 0.5]
     log.info("mined %d of %d candidate tiles as hard negatives", len(chosen), len(candidate_tiles))
-    if not len(chosen):  # no tile reaches 0.5 off its labels: nothing to mine
-        return none
     mined = candidate_tiles[chosen]
     return mined, false_positive_spots(likelihood[chosen], tiles.labels[mined], tiles.valid[mined])
 
