@@ -215,6 +215,19 @@ def bootstrap(
     return intervals
 
 
+def print_figures(results: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> None:
+    """One row per pooled figure, one column per detector: value [interval], undefined ones
+    named as such (``results[name]`` holds ``pooled`` and ``interval``)."""
+    print(f"{'':32} " + " ".join(f"{name:>24}" for name in results))
+    for key in next(iter(results.values()))["pooled"]:
+        cells = []
+        for name in results:
+            value, (low, high) = results[name]["pooled"][key], results[name]["interval"][key]
+            value_text, low_text, high_text = (format_score(v, metric_of(key)) for v in (value, low, high))
+            cells.append(f"{value_text:>7} [{low_text:>6}, {high_text:>6}]")
+        print(f"{key:32} " + " ".join(f"{cell:>24}" for cell in cells))
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -311,14 +324,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"\n{len(args.seeds)} held-out scenes, {n_pairs} pairs, {refs} coherent patterns; "
         f"pooled, scene-bootstrap 95 % interval ({args.bootstrap} draws)"
     )
-    print(f"{'':32} " + " ".join(f"{name:>24}" for name in results))
-    for key in results["ensemble"]["pooled"]:
-        cells = []
-        for name in results:
-            value, (low, high) = results[name]["pooled"][key], results[name]["interval"][key]
-            value_text, low_text, high_text = (format_score(v, metric_of(key)) for v in (value, low, high))
-            cells.append(f"{value_text:>7} [{low_text:>6}, {high_text:>6}]")
-        print(f"{key:32} " + " ".join(f"{cell:>24}" for cell in cells))
+    print_figures(results)
     if args.json:
         counts = {
             name: [[{k: v for k, v in p.items() if k != "sizes"} for p in scene] for scene in scenes]

@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from heldout_skill import DETECTORS, pair_counts
+from heldout_skill import DETECTORS, pair_counts, pooled_figures
 
 from massmove.config import deep_merge, load_yaml, resolve_config
-from massmove.scores import object_scores, pixel_scores
 
-FIGURES = ("precision", "recall", "f1", "pixel_iou", "false_alarms_per_100km2_pair")
+#: the pooled figures compared (names of ``heldout_skill.pooled_figures``)
+FIGURES = ("precision@0.4", "recall@0.4", "f1@0.4", "pixel_iou", "false_alarms_per_100km2_pair")
 
 
 def scene_counts(scene: Path) -> list[dict[str, Any]]:
@@ -35,18 +35,9 @@ def scene_counts(scene: Path) -> list[dict[str, Any]]:
 
 
 def figures(pairs: Sequence[Mapping[str, Any]]) -> dict[str, float]:
-    """Pooled object scores at IoU 0.4, pixel IoU and false alarms per 100 km2 and pair
-    (NaN where the counts leave one undefined)."""
-    detections, references, matched = (
-        sum(p["t0.4"][key] for p in pairs) for key in ("detections", "references", "matched")
-    )
-    scores = object_scores(detections, references, matched)
-    pixel = pixel_scores({key: sum(p["pixel"][key] for p in pairs) for key in ("tp", "fp", "fn")})
-    area_km2 = sum(p["area_km2"] for p in pairs) / len(pairs)
-    values = {key: scores[key] for key in ("precision", "recall", "f1")}
-    values["pixel_iou"] = pixel["iou"]
-    values["false_alarms_per_100km2_pair"] = (detections - matched) / len(pairs) * 100.0 / area_km2
-    return {key: np.nan if value is None else float(value) for key, value in values.items()}
+    """The compared figures of pooled counts (NaN where the counts leave one undefined)."""
+    pooled = pooled_figures(pairs)
+    return {key: np.nan if pooled[key] is None else float(pooled[key]) for key in FIGURES}
 
 
 def paired_bootstrap(

@@ -36,11 +36,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from heldout_skill import DETECTORS, bootstrap, metric_of, pair_counts, pooled_figures
+from heldout_skill import DETECTORS, bootstrap, pair_counts, pooled_figures, print_figures
 
 from massmove.config import deep_merge, load_yaml, resolve_config
 from massmove.pairs import sibling_product
-from massmove.scores import format_score
 from massmove.settings import StageSettings
 from massmove.stages.detect import vectorise_stage
 from massmove.stages.model import calibrate_stage, segment_stage, train_stage
@@ -162,22 +161,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"\n{len(args.scenes)} held-out scenes, {n_pairs} pairs, {refs} coherent patterns; pooled, "
         f"scene-bootstrap 95 % interval ({args.bootstrap} draws)"
     )
-    results = {
-        name: (pooled_figures([p for scene in scenes for p in scene]), bootstrap(scenes, args.bootstrap))
-        for name, scenes in per_detector.items()
-    }
-    print(f"{'':32} " + " ".join(f"{name:>24}" for name in results))
     for name, scenes in per_detector.items():
         detections = sum(p["t0.4"]["detections"] for scene in scenes for p in scene)
         matched = sum(p["t0.4"]["matched"] for scene in scenes for p in scene)
         print(f"{name}: {detections} detections, {matched} matched at IoU 0.4")
-    for key in results["six channels"][0]:
-        cells = []
-        for pooled, interval in results.values():
-            value, (low, high) = pooled[key], interval[key]
-            texts = [format_score(v, metric_of(key)) for v in (value, low, high)]
-            cells.append(f"{texts[0]:>7} [{texts[1]:>6}, {texts[2]:>6}]")
-        print(f"{key:32} " + " ".join(f"{cell:>24}" for cell in cells))
+    print_figures(
+        {
+            name: {
+                "pooled": pooled_figures([p for scene in scenes for p in scene]),
+                "interval": bootstrap(scenes, args.bootstrap),
+            }
+            for name, scenes in per_detector.items()
+        }
+    )
 
 
 if __name__ == "__main__":
